@@ -1,0 +1,314 @@
+"""Convolutions and transposed convolutions, as modules and as functions."""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence, Tuple
+
+from .core import (
+    ARGS,
+    CHANNELS,
+    RANK,
+    SPATIAL,
+    Bound,
+    Dim,
+    Failure,
+    Layer,
+    Param,
+    Result,
+    Shape,
+    fmt_shape,
+    is_int,
+    known,
+    ntuple,
+    prod,
+    rank_names,
+)
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _x(values: Sequence[Any]) -> str:
+    return "×".join("?" if not is_int(v) else str(v) for v in values)
+
+
+class _Geometry:
+    """Per-dimension kernel, stride, padding, dilation and output_padding of a conv."""
+
+    def __init__(self, cfg: Bound, dims: int, transposed: bool) -> None:
+        self.kernel = ntuple(cfg["kernel_size"], dims)
+        self.stride = ntuple(cfg["stride"], dims)
+        pad = cfg["padding"]
+        self.same = pad == "same"
+        self.padding = ntuple(0 if isinstance(pad, str) else pad, dims)
+        self.dilation = ntuple(cfg["dilation"], dims)
+        self.output_padding = ntuple(cfg.get("output_padding", 0), dims) if transposed else (0,) * dims
+
+    def lengths_ok(self) -> bool:
+        return None not in (self.kernel, self.stride, self.padding, self.dilation, self.output_padding)
+
+
+def _check_geometry(g: _Geometry, name: str, dims: int, transposed: bool, cfg: Bound) -> Optional[Failure]:
+    if not g.lengths_ok():
+        for arg in ("kernel_size", "stride", "padding", "dilation", "output_padding"):
+            if arg in cfg.values and ntuple(cfg[arg], dims) is None and not isinstance(cfg[arg], str):
+                return Failure(ARGS, f"{name} needs {arg} as an int or a {dims}-tuple, got {cfg[arg]!r}", arg=arg)
+    assert g.kernel and g.stride and g.padding and g.dilation and g.output_padding
+    if any(is_int(v) and v < 0 for v in g.padding):
+        return Failure(ARGS, f"{name} padding={cfg['padding']!r} is negative", arg="padding")
+    if any(is_int(v) and v <= 0 for v in g.stride):
+        return Failure(ARGS, f"{name} stride={cfg['stride']!r} must be positive", arg="stride")
+    if any(is_int(v) and v <= 0 for v in g.dilation):
+        return Failure(ARGS, f"{name} dilation={cfg['dilation']!r} must be positive", arg="dilation")
+    if any(is_int(v) and v <= 0 for v in g.kernel):
+        return Failure(ARGS, f"{name} kernel_size={cfg['kernel_size']!r} must be positive", arg="kernel_size")
+    return None
+
+
+def _check_output_padding(g: _Geometry, name: str, cfg: Bound) -> Optional[Failure]:
+    """torch checks this in forward, after the channel count."""
+    for op, s, d in zip(g.output_padding, g.stride, g.dilation):
+        if is_int(op) and is_int(s) and is_int(d) and op >= s and op >= d:
+            return Failure(
+                ARGS,
+                f"{name} output_padding={cfg['output_padding']!r} must be smaller than the stride "
+                f"({cfg['stride']!r}) or the dilation ({cfg['dilation']!r})",
+                arg="output_padding",
+            )
+    return None
+
+
+def conv_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, same: bool) -> Tuple[Dim, bool]:
+    """Output length of a convolution along one dimension, and whether it collapses."""
+    if same:
+        return size, False
+    if not (is_int(size) and known(k, s, p, d)):
+        return None, False
+    span = d * (k - 1) + 1
+    if size + 2 * p < span:  # type: ignore[operator]
+        return None, True
+    return (size + 2 * p - span) // s + 1, False  # type: ignore[operator]
+
+
+def conv_transpose_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, op: Any) -> Tuple[Dim, bool]:
+    if not (is_int(size) and known(k, s, p, d, op)):
+        return None, False
+    out = (size - 1) * s - 2 * p + d * (k - 1) + op + 1  # type: ignore[operator]
+    return (out, False) if out >= 1 else (None, True)
+
+
+class ConvNd(Layer):
+    """``nn.Conv{1,2,3}d`` and ``nn.ConvTranspose{1,2,3}d``."""
+
+    def __init__(self, dims: int, transposed: bool) -> None:
+        self.dims = dims
+        self.transposed = transposed
+        self.name = f"Conv{'Transpose' if transposed else ''}{dims}d"
+        self.qualnames = (f"torch.nn.{self.name}", f"torch.nn.modules.conv.{self.name}")
+        head = [
+            Param("in_channels"),
+            Param("out_channels"),
+            Param("kernel_size"),
+            Param("stride", 1),
+            Param("padding", 0),
+        ]
+        if transposed:
+            tail = [
+                Param("output_padding", 0),
+                Param("groups", 1),
+                Param("bias", True),
+                Param("dilation", 1),
+            ]
+        else:
+            tail = [Param("dilation", 1), Param("groups", 1), Param("bias", True)]
+        self.signature = tuple(head + tail + [Param("padding_mode", "zeros"), Param("device", None), Param("dtype", None)])
+
+    # construction -------------------------------------------------------------
+    def check(self, cfg: Bound) -> Optional[Failure]:
+        groups, cin, cout = cfg["groups"], cfg["in_channels"], cfg["out_channels"]
+        if is_int(groups) and groups <= 0:
+            return Failure(ARGS, f"{self.name} groups={groups} must be a positive integer", arg="groups", stage="init")
+        if is_int(groups) and is_int(cin) and cin % groups:
+            return Failure(
+                ARGS, f"{self.name} in_channels={cin} is not divisible by groups={groups}", arg="groups", stage="init"
+            )
+        if is_int(groups) and is_int(cout) and cout % groups:
+            return Failure(
+                ARGS, f"{self.name} out_channels={cout} is not divisible by groups={groups}", arg="groups", stage="init"
+            )
+        pad = cfg["padding"]
+        mode = cfg["padding_mode"]
+        if isinstance(mode, str) and mode not in PADDING_MODES:
+            return Failure(ARGS, f"{self.name} padding_mode={mode!r} is not one of {PADDING_MODES}", arg="padding_mode", stage="init")
+        if self.transposed and isinstance(mode, str) and mode != "zeros":
+            return Failure(ARGS, f'{self.name} supports only padding_mode="zeros", got {mode!r}', arg="padding_mode", stage="init")
+        if isinstance(pad, str):
+            if self.transposed or pad not in ("same", "valid"):
+                what = "a number or a tuple" if self.transposed else "'same', 'valid', a number or a tuple"
+                return Failure(ARGS, f"{self.name} padding={pad!r} is invalid; use {what}", arg="padding", stage="init")
+            stride = ntuple(cfg["stride"], self.dims) or ()
+            if pad == "same" and any(is_int(s) and s != 1 for s in stride):
+                return Failure(
+                    ARGS,
+                    f"{self.name} padding='same' is not supported with stride={cfg['stride']!r}",
+                    arg="padding",
+                    stage="init",
+                )
+        return _check_geometry(_Geometry(cfg, self.dims, self.transposed), self.name, self.dims, self.transposed, cfg)
+
+    # forward ------------------------------------------------------------------
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        return conv_forward(self.name, self.dims, self.transposed, cfg, inputs[0])
+
+    def params(self, cfg: Bound) -> Optional[int]:
+        cin, cout, groups = cfg["in_channels"], cfg["out_channels"], cfg["groups"]
+        kernel = ntuple(cfg["kernel_size"], self.dims)
+        if not known(cin, cout, groups, kernel, cfg["bias"]):
+            return None
+        weight = cin * cout // groups * prod(kernel)  # type: ignore[operator]
+        return weight + (cout if cfg["bias"] else 0)
+
+    def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
+        return conv_macs(self.dims, self.transposed, cfg, inputs[0], output)
+
+
+def conv_macs(dims: int, transposed: bool, cfg: Bound, x: Optional[Shape], out: Optional[Shape]) -> Optional[int]:
+    cin, cout, groups = cfg["in_channels"], cfg["out_channels"], cfg["groups"]
+    kernel = ntuple(cfg["kernel_size"], dims)
+    positions = prod((x if transposed else out)[-dims:]) if (x is not None and out is not None) else None
+    if not (known(cin, cout, groups, kernel) and is_int(positions)):
+        return None
+    return positions * cin * cout // groups * prod(kernel)  # type: ignore[operator]
+
+
+def conv_forward(name: str, dims: int, transposed: bool, cfg: Bound, x: Optional[Shape]) -> Result:
+    cout = cfg["out_channels"]
+    cout_dim: Dim = cout if is_int(cout) else None
+    if x is None:
+        return Result(None)
+    if len(x) not in (dims + 1, dims + 2):
+        return Result(
+            None,
+            Failure(
+                RANK,
+                f"{name} expects a {rank_names([dims + 1, dims + 2])} input, got {len(x)}-D {fmt_shape(x)}",
+            ),
+        )
+    batched = len(x) == dims + 2
+    channels = x[1] if batched else x[0]
+    g = _Geometry(cfg, dims, transposed)
+    failure: Optional[Failure] = None
+    cin = cfg["in_channels"]
+    if is_int(channels) and is_int(cin) and channels != cin:
+        failure = Failure(
+            CHANNELS,
+            f"{name} expects in_channels={cin} but receives {channels} channels",
+            arg="in_channels",
+            suggestion=channels,
+        )
+    if failure is None and transposed:
+        failure = _check_output_padding(g, name, cfg)
+    spatial: List[Dim] = []
+    collapsed = False
+    assert g.kernel and g.stride and g.padding and g.dilation and g.output_padding
+    for i, size in enumerate(x[-dims:]):
+        if transposed:
+            out, bad = conv_transpose_spatial(
+                size, g.kernel[i], g.stride[i], g.padding[i], g.dilation[i], g.output_padding[i]
+            )
+        else:
+            out, bad = conv_spatial(size, g.kernel[i], g.stride[i], g.padding[i], g.dilation[i], g.same)
+        collapsed = collapsed or bad
+        spatial.append(out)
+    if collapsed and failure is None:
+        sizes = x[-dims:]
+        if transposed:
+            msg = (
+                f"{name} output would be empty: input {_x(sizes)} with kernel {_x(g.kernel)}, "
+                f"stride {_x(g.stride)}, padding {_x(g.padding)} gives a size below 1"
+            )
+            arg = "padding"
+        else:
+            padded = [s + 2 * p if is_int(s) and is_int(p) else None for s, p in zip(sizes, g.padding)]
+            span = [d * (k - 1) + 1 if known(d, k) else None for d, k in zip(g.dilation, g.kernel)]
+            dil = "" if all(d == 1 for d in g.dilation) else f" (dilated {_x(span)})"
+            msg = f"{name} kernel {_x(g.kernel)}{dil} is larger than the padded input {_x(padded)}"
+            arg = "kernel_size"
+        failure = Failure(SPATIAL, msg, arg=arg)
+    lead: Tuple[Dim, ...] = (x[0],) if batched else ()
+    return Result(lead + (cout_dim,) + tuple(spatial), failure)
+
+
+class ConvFunction(Layer):
+    """``F.conv{1,2,3}d`` / ``F.conv_transpose{1,2,3}d``: geometry from the weight's shape."""
+
+    functional = True
+
+    def __init__(self, dims: int, transposed: bool) -> None:
+        self.dims = dims
+        self.transposed = transposed
+        fname = f"conv{'_transpose' if transposed else ''}{dims}d"
+        self.name = f"F.{fname}"
+        self.module_name = f"Conv{'Transpose' if transposed else ''}{dims}d"
+        self.qualnames = (f"torch.nn.functional.{fname}", f"torch.{fname}")
+        common = [Param("input", tensor=True), Param("weight", tensor=True), Param("bias", None, tensor=True)]
+        common.append(Param("stride", 1))
+        common.append(Param("padding", 0))
+        if transposed:
+            rest = [Param("output_padding", 0), Param("groups", 1), Param("dilation", 1)]
+        else:
+            rest = [Param("dilation", 1), Param("groups", 1)]
+        self.signature = tuple(common + rest)
+
+    def module_cfg(self, cfg: Bound) -> Optional[Bound]:
+        w = cfg["weight"]
+        groups = cfg["groups"]
+        if w is None or len(w) != self.dims + 2:
+            return None
+        if self.transposed:
+            cin = w[0]
+            cout = w[1] * groups if is_int(w[1]) and is_int(groups) else None
+        else:
+            cout = w[0]
+            cin = w[1] * groups if is_int(w[1]) and is_int(groups) else None
+        values = dict(cfg.values)
+        values.update(in_channels=cin, out_channels=cout, kernel_size=tuple(w[2:]), padding_mode="zeros")
+        return Bound(values)
+
+    def check(self, cfg: Bound) -> Optional[Failure]:
+        w = cfg["weight"]
+        if w is not None and len(w) != self.dims + 2:
+            return Failure(RANK, f"{self.name} expects a {self.dims + 2}-D weight, got {len(w)}-D {fmt_shape(w)}", arg="weight")
+        pad, groups = cfg["padding"], cfg["groups"]
+        if is_int(groups) and groups <= 0:
+            return Failure(ARGS, f"{self.name} groups={groups} must be a positive integer", arg="groups")
+        mc = self.module_cfg(cfg)
+        if mc is None:
+            return None
+        if w is not None and not self.transposed and is_int(w[0]) and is_int(groups) and w[0] % groups:
+            return Failure(ARGS, f"{self.name} weight's {w[0]} output channels are not divisible by groups={groups}", arg="groups")
+        if isinstance(pad, str):
+            if self.transposed or pad not in ("same", "valid"):
+                return Failure(ARGS, f"{self.name} padding={pad!r} is invalid", arg="padding")
+            stride = ntuple(cfg["stride"], self.dims) or ()
+            if pad == "same" and any(is_int(s) and s != 1 for s in stride):
+                return Failure(ARGS, f"{self.name} padding='same' is not supported with stride={cfg['stride']!r}", arg="padding")
+        return _check_geometry(_Geometry(mc, self.dims, self.transposed), self.name, self.dims, self.transposed, mc)
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        mc = self.module_cfg(cfg)
+        x = inputs[0] if inputs else cfg.get("input")
+        if mc is None:
+            return Result(None)
+        return conv_forward(self.name, self.dims, self.transposed, mc, x)
+
+    def params(self, cfg: Bound) -> Optional[int]:
+        return 0
+
+    def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
+        mc = self.module_cfg(cfg)
+        return None if mc is None else conv_macs(self.dims, self.transposed, mc, inputs[0], output)
+
+
+LAYERS = [ConvNd(d, t) for t in (False, True) for d in (1, 2, 3)] + [
+    ConvFunction(d, t) for t in (False, True) for d in (1, 2, 3)
+]

@@ -1,0 +1,184 @@
+"""Linear, Bilinear and Embedding."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from .core import (
+    ARGS,
+    FEATURES,
+    MERGE,
+    RANK,
+    Bound,
+    Dim,
+    Failure,
+    Layer,
+    Param,
+    Result,
+    Shape,
+    fmt_shape,
+    is_int,
+    known,
+    prod,
+)
+
+
+def _positions(x: Optional[Shape]) -> Optional[int]:
+    """Rows a matrix product runs over, per sample: leading dims except the batch."""
+    if x is None:
+        return None
+    lead = x[1:-1] if len(x) >= 2 else ()
+    n = prod(lead)
+    return n if is_int(n) else None
+
+
+def _dim(v: object) -> Dim:
+    return v if is_int(v) else None  # type: ignore[return-value]
+
+
+def linear_forward(name: str, x: Optional[Shape], cin: object, cout: object) -> Result:
+    if x is None:
+        return Result(None)
+    if len(x) == 0:
+        return Result(None, Failure(RANK, f"{name} expects at least a 1-D input, got a 0-D tensor"))
+    last = x[-1]
+    failure = None
+    if is_int(last) and is_int(cin) and last != cin:
+        failure = Failure(
+            FEATURES,
+            f"{name} expects in_features={cin} but receives {last} features",
+            arg="in_features",
+            suggestion=last,
+        )
+    return Result(tuple(x[:-1]) + (_dim(cout),), failure)
+
+
+class Linear(Layer):
+    name = "Linear"
+    qualnames = ("torch.nn.Linear", "torch.nn.modules.linear.Linear")
+    signature = (
+        Param("in_features"),
+        Param("out_features"),
+        Param("bias", True),
+        Param("device", None),
+        Param("dtype", None),
+    )
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        return linear_forward(self.name, inputs[0], cfg["in_features"], cfg["out_features"])
+
+    def params(self, cfg: Bound) -> Optional[int]:
+        i, o, b = cfg["in_features"], cfg["out_features"], cfg["bias"]
+        return i * o + (o if b else 0) if known(i, o, b) else None
+
+    def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
+        rows = _positions(inputs[0])
+        i, o = cfg["in_features"], cfg["out_features"]
+        return rows * i * o if known(rows, i, o) else None  # type: ignore[operator]
+
+
+class LinearFunction(Layer):
+    name = "F.linear"
+    qualnames = ("torch.nn.functional.linear",)
+    functional = True
+    signature = (Param("input", tensor=True), Param("weight", tensor=True), Param("bias", None, tensor=True))
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        w = cfg["weight"]
+        x = inputs[0] if inputs else cfg["input"]
+        if w is None:
+            return Result(None)
+        if len(w) == 1:  # a vector weight: a dot product over the last dim
+            return linear_forward(self.name, x, w[0], None) if x is None else Result(
+                tuple(x[:-1]), linear_forward(self.name, x, w[0], None).failure
+            )
+        if len(w) != 2:
+            return Result(None, Failure(RANK, f"{self.name} expects a 1-D or 2-D weight, got {len(w)}-D {fmt_shape(w)}", arg="weight"))
+        return linear_forward(self.name, x, w[1], w[0])
+
+    def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
+        w = cfg["weight"]
+        rows = _positions(inputs[0] if inputs else cfg["input"])
+        n = prod(w) if w is not None else None
+        return rows * n if is_int(rows) and is_int(n) else None  # type: ignore[operator]
+
+
+class Bilinear(Layer):
+    name = "Bilinear"
+    qualnames = ("torch.nn.Bilinear", "torch.nn.modules.linear.Bilinear")
+    n_inputs = 2
+    signature = (
+        Param("in1_features"),
+        Param("in2_features"),
+        Param("out_features"),
+        Param("bias", True),
+        Param("device", None),
+        Param("dtype", None),
+    )
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        a, b = inputs[0], inputs[1] if len(inputs) > 1 else None
+        out = _dim(cfg["out_features"])
+        if a is None or b is None:
+            lead = a if a is not None else b
+            return Result(None if lead is None else tuple(lead[:-1]) + (out,))
+        if len(a) != len(b):
+            return Result(None, Failure(RANK, f"Bilinear inputs have different ranks: {fmt_shape(a)} and {fmt_shape(b)}"))
+        if len(a) == 0:
+            return Result(None, Failure(RANK, "Bilinear expects inputs of at least 1 dimension"))
+        result = tuple(a[:-1]) + (out,)
+        for da, db in zip(a[:-1], b[:-1]):
+            if is_int(da) and is_int(db) and da != db:
+                return Result(result, Failure(MERGE, f"Bilinear inputs disagree in their leading dims: {fmt_shape(a)} and {fmt_shape(b)}"))
+        for x, arg, word in ((a, "in1_features", "first"), (b, "in2_features", "second")):
+            want = cfg[arg]
+            if is_int(x[-1]) and is_int(want) and x[-1] != want:
+                return Result(
+                    result,
+                    Failure(FEATURES, f"Bilinear expects {arg}={want} but its {word} input has {x[-1]} features", arg=arg, suggestion=x[-1]),
+                )
+        return Result(result)
+
+    def params(self, cfg: Bound) -> Optional[int]:
+        i1, i2, o, b = cfg["in1_features"], cfg["in2_features"], cfg["out_features"], cfg["bias"]
+        return i1 * i2 * o + (o if b else 0) if known(i1, i2, o, b) else None
+
+    def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
+        rows = _positions(inputs[0])
+        i1, i2, o = cfg["in1_features"], cfg["in2_features"], cfg["out_features"]
+        return rows * i1 * i2 * o if known(rows, i1, i2, o) else None  # type: ignore[operator]
+
+
+class Embedding(Layer):
+    name = "Embedding"
+    qualnames = ("torch.nn.Embedding", "torch.nn.modules.sparse.Embedding")
+    signature = (
+        Param("num_embeddings"),
+        Param("embedding_dim"),
+        Param("padding_idx", None),
+        Param("max_norm", None),
+        Param("norm_type", 2.0),
+        Param("scale_grad_by_freq", False),
+        Param("sparse", False),
+        Param("_weight", None),
+        Param("_freeze", False),
+        Param("device", None),
+        Param("dtype", None),
+    )
+
+    def check(self, cfg: Bound) -> Optional[Failure]:
+        n, pad = cfg["num_embeddings"], cfg["padding_idx"]
+        if is_int(n) and is_int(pad) and not -n <= pad < n:
+            return Failure(ARGS, f"Embedding padding_idx={pad} is outside num_embeddings={n}", arg="padding_idx", stage="init")
+        return None
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        x = inputs[0]
+        return Result(None if x is None else tuple(x) + (_dim(cfg["embedding_dim"]),))
+
+    def params(self, cfg: Bound) -> Optional[int]:
+        n, e = cfg["num_embeddings"], cfg["embedding_dim"]
+        return n * e if known(n, e) else None
+
+
+LAYERS = [Linear(), LinearFunction(), Bilinear(), Embedding()]

@@ -1,0 +1,244 @@
+"""Torch as the oracle: run a layer for real and compare with the algebra.
+
+torch decides.  A call certainly fails when it fails in every mode we try (train and
+eval, input with and without ``requires_grad``), certainly runs when it runs in every
+mode; the algebra must report a failure exactly when torch certainly fails, and must
+stay silent (never guess) when the outcome depends on the mode.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+from shapelint.layers import Failure, Layer, lookup
+from shapelint.layers.core import ARGS, CHANNELS, FEATURES, MERGE, NORM, RANK, RESHAPE, SPATIAL
+
+CASES: Counter = Counter()  # family -> cases checked against torch (printed by conftest)
+
+# What torch says for each kind of failure.  A failure the algebra reports must be one
+# torch reports with a message of the same kind.
+KIND_PATTERNS: Dict[str, List[str]] = {
+    SPATIAL: [
+        r"Kernel size can't be greater than actual input size",
+        r"Output size is too small",
+        r"Invalid computed output size",
+        r"output sizes? should be greater than 0",
+        r"Input and output sizes should be greater than 0",
+        r"more than 1 value per channel",
+        r"more than 1 spatial element",
+        r"resulted in a negative output size",
+        r"Padding size should be less than the corresponding input dimension",
+        r"Padding value causes wrapping around more than once",
+    ],
+    CHANNELS: [
+        r"expected input\[.*\] to have \d+ channels, but got \d+ channels",
+        r"Mismatch of parameter numbers and input channel size",
+    ],
+    FEATURES: [
+        r"mat1 and mat2 shapes cannot be multiplied",
+        r"size mismatch",
+        r"input1 size does not match weight size",
+        r"input2 size does not match weight size",
+        r"inconsistent tensor size",
+    ],
+    NORM: [
+        r"running_mean should contain \d+ elements not \d+",
+        r"expected input's size at dim=\d+ to match num_features",
+        r"Expected number of channels in input to be divisible by num_groups",
+        r"Expected weight to be a vector of size equal to the number of channels",
+        r"Given normalized_shape=.*expected input with shape",
+        r"weight should contain \d+ elements not \d+",
+        r"bias should contain \d+ elements not \d+",
+    ],
+    ARGS: [
+        r"groups must be a positive integer",
+        r"in_channels must be divisible by groups",
+        r"out_channels must be divisible by groups",
+        r"padding='same' is not supported for strided convolutions",
+        r"Invalid padding string",
+        r"padding_mode must be one of",
+        r'Only "zeros" padding mode is supported',
+        r"output padding must be smaller than either stride or dilation",
+        r"negative padding is not supported",
+        r"non-positive stride is not supported",
+        r"pad should be at most half of effective kernel size",
+        r"pad should be smaller than or equal to half of kernel size",
+        r"padding should be at most half of (effective )?kernel size",
+        r"num_channels must be divisible by num_groups",
+        r"Padding_idx must be within num_embeddings",
+        r"dropout probability has to be between 0 and 1",
+        r"Padding length must be divisible by 2",
+        r"only one of size or scale_factor should be defined",
+        r"either size or scale_factor should be defined",
+        r"align_corners option can only be set with the interpolating modes",
+        r"recompute_scale_factor is not meaningful with an explicit size",
+        r"start_dim cannot come after end_dim",
+        r"kernel size should be greater than zero",
+        r"stride should be greater than zero",
+        r"dilation should be greater than zero",
+        r"expected stride to be a single integer value or a list of",
+        r"expected to be divisible by \d+ at dimension 0",
+        r"pad must be non-negative",
+        r"only one dimension can be inferred",
+        r"invalid shape dimension",
+    ],
+    RESHAPE: [
+        r"don't multiply up to the size of dim",
+        r"is invalid for input of size",
+        r"is not divisible by the square of upscale_factor",
+        r"to be divisible by downscale_factor",
+        r"Halving dimension must be even",
+    ],
+    RANK: [
+        r"Expected \d+D \(unbatched\) or \d+D \(batched\) input",
+        r"Expected \d+-dimensional input for \d+-dimensional weight",
+        r"Expected \d+D or \d+D \(batch mode\) tensor",
+        r"non-empty \d+D or \d+D \(batch mode\) tensor expected",
+        r"Expected \d+D or \d+D input tensor",
+        r"expected \d+D (or \d+D )?input \(got \d+D input\)",
+        r"Dimension out of range",
+        r"Expected at least \d+ dimensions",
+        r"Expected \d+D or higher dimensionality input",
+        r"Input and output must have the same number of spatial dimensions",
+        r"Input and scale_factor must have the same number of spatial dimensions",
+        r"needs \d+D input",
+        r"Only 3D, 4D and 5D input Tensors supported",
+        r"Padding length should be less than or equal to two times the input dimension",
+        r"Padding length too large",
+        r"Only 2D, 3D, 4D, 5D padding with non-constant padding are supported",
+        r"Expected 2D or 3D input",
+        r"at least 3 dimensions",
+        r"input dimensions do not match",
+    ],
+    MERGE: [r"input batch dimensions do not match"],
+}
+
+
+@dataclass(frozen=True)
+class T:
+    """A tensor argument: its shape (and dtype) — zeros for torch, the shape for the algebra."""
+
+    shape: Tuple[int, ...]
+    dtype: Any = torch.float32
+
+
+@dataclass
+class Outcome:
+    stage: Optional[str]  # None: ran; "init" or "forward": where torch refused
+    certain: bool
+    shapes: List[Tuple[int, ...]]  # output shapes of the runs that succeeded
+    error: str = ""
+    params: Optional[int] = None
+
+
+def _tensor(a: Any, grad: bool) -> Any:
+    if isinstance(a, T):
+        t = torch.zeros(a.shape, dtype=a.dtype)
+        return t.requires_grad_() if grad and t.is_floating_point() else t
+    if isinstance(a, (list, tuple)) and any(isinstance(e, T) for e in a):
+        return type(a)(_tensor(e, grad) for e in a)
+    return a
+
+
+def _out_shape(out: Any) -> Tuple[int, ...]:
+    if isinstance(out, tuple):  # return_indices and friends
+        out = out[0]
+    return tuple(out.shape)
+
+
+def _run(call: Any, args: Sequence[Any], kwargs: Dict[str, Any], module: Any = None) -> Outcome:
+    shapes, errors = [], []
+    for training in (True, False):
+        if module is not None:
+            module.train(training)
+        for grad in (False, True):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    out = call(*[_tensor(a, grad) for a in args], **{k: _tensor(v, grad) for k, v in kwargs.items()})
+                shapes.append(_out_shape(out))
+            except Exception as e:  # torch refuses with many exception types
+                errors.append(f"{type(e).__name__}: {e}")
+            if module is None:
+                break  # a function has no train/eval mode
+        if module is None and errors and shapes:
+            break
+    stage = "forward" if errors else None
+    params = None if module is None else sum(p.numel() for p in module.parameters())
+    return Outcome(stage, not (errors and shapes), shapes, errors[0] if errors else "", params)
+
+
+def torch_module(name: str, args: Sequence[Any], kwargs: Dict[str, Any], inputs: Sequence[T]) -> Outcome:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = getattr(torch.nn, name)(*args, **kwargs)
+    except Exception as e:
+        return Outcome("init", True, [], f"{type(e).__name__}: {e}")
+    return _run(module, list(inputs), {}, module)
+
+
+def torch_function(fn: Any, args: Sequence[Any], kwargs: Dict[str, Any]) -> Outcome:
+    return _run(fn, args, kwargs)
+
+
+def _shape_arg(a: Any) -> Any:
+    if isinstance(a, T):
+        return a.shape
+    if isinstance(a, (list, tuple)) and any(isinstance(e, T) for e in a):
+        return type(a)(_shape_arg(e) for e in a)
+    return a
+
+
+def kind_of(message: str) -> List[str]:
+    return [k for k, pats in KIND_PATTERNS.items() if any(re.search(p, message) for p in pats)]
+
+
+def agree(family: str, qualname: str, args: Sequence[Any], kwargs: Dict[str, Any], inputs: Sequence[T] = (), fn: Any = None) -> None:
+    """Run torch and the algebra on the same call; assert they agree exactly."""
+    layer: Optional[Layer] = lookup(qualname)
+    assert layer is not None, qualname
+    if fn is None:
+        truth = torch_module(qualname.rsplit(".", 1)[1], args, kwargs, inputs)
+    else:
+        truth = torch_function(fn, args, kwargs)
+    cfg = layer.bind([_shape_arg(a) for a in args], {k: _shape_arg(v) for k, v in kwargs.items()})
+    if isinstance(cfg, Failure):
+        got_shape, failure = None, cfg
+    else:
+        res = layer.apply(cfg, *[i.shape for i in inputs])
+        got_shape, failure = res.shape, res.failure
+    CASES[family] += 1
+    where = f"{qualname} args={args!r} kwargs={kwargs!r} inputs={[i.shape for i in inputs]}"
+    if truth.stage == "init":
+        assert failure is not None, f"torch refuses to build {where}: {truth.error}"
+        assert failure.kind in kind_of(truth.error), f"kind {failure.kind} vs torch: {truth.error} ({where})"
+        return
+    if truth.stage is None:  # torch runs in every mode
+        assert failure is None, f"false alarm on {where}: {failure}; torch gives {truth.shapes[0]}"
+        assert got_shape == truth.shapes[0], f"{where}: algebra {got_shape}, torch {truth.shapes[0]}"
+    elif truth.certain:
+        assert failure is not None, f"missed: torch refuses {where}: {truth.error}; algebra {got_shape}"
+        assert failure.kind in kind_of(truth.error), f"kind {failure.kind} vs torch: {truth.error} ({where})"
+    else:  # depends on mode: the algebra must not guess a failure
+        assert failure is None, f"uncertain case reported on {where}: {failure} (torch: {truth.error})"
+        assert got_shape == truth.shapes[0], f"{where}: algebra {got_shape}, torch {truth.shapes[0]}"
+    if not isinstance(cfg, Failure) and truth.params is not None and failure is None:
+        assert layer.params(cfg) == truth.params, f"{where}: params {layer.params(cfg)} vs torch {truth.params}"
+
+
+def split_positional(kwargs: Dict[str, Any], order: Sequence[str], n: int) -> Tuple[List[Any], Dict[str, Any]]:
+    """Pass the first ``n`` arguments of ``order`` positionally (stops at the first absent one)."""
+    args: List[Any] = []
+    rest = dict(kwargs)
+    for name in order[:n]:
+        if name not in rest:
+            break
+        args.append(rest.pop(name))
+    return args, rest
