@@ -1,0 +1,112 @@
+"""The ``shapelint`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Dict, Iterator, List, NoReturn, Optional, Sequence
+
+from . import __version__
+from .declare import DeclarationError, parse_input_spec
+from .engine import check_path
+from .findings import RULES, Finding
+from .report import FORMATS
+
+_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"}
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line on stderr, exit 2
+        raise UsageError(message)
+
+
+def _python_files(paths: Sequence[str]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: No such file or directory")
+        if path.is_file():
+            yield path
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    yield Path(root) / name
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="shapelint", description="Static shape checks for PyTorch models.")
+    parser.add_argument("--version", action="version", version=f"shapelint {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    check = sub.add_parser("check", help="lint files and folders")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check.add_argument("--input", action="append", default=[], metavar="SPEC", help="CLASS=DIMS or FILE::CLASS=DIMS, e.g. Net=4x3x32x32")
+    check.add_argument("--output-format", choices=sorted(FORMATS), default="full")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    rule = sub.add_parser("rule", help="list the rules, or explain one")
+    rule.add_argument("code", nargs="?")
+    return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    specs = []
+    for spec in args.input:
+        try:
+            target, dims = parse_input_spec(spec)
+        except DeclarationError as e:
+            raise UsageError(f"invalid --input {spec!r}: {e}")
+        if target is None:
+            raise UsageError(f"invalid --input {spec!r}: expected CLASS=DIMS, e.g. Net=4x3x32x32")
+        specs.append((target, dims))
+    findings: List[Finding] = []
+    sources: Dict[str, List[str]] = {}
+    for path in _python_files(args.paths):
+        result = check_path(path, specs)
+        for warning in result.warnings:
+            print(f"shapelint: warning: {warning}", file=sys.stderr)
+        if result.findings:
+            sources[result.filename] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        findings.extend(result.findings)
+    sys.stdout.write(FORMATS[args.output_format](findings, sources))
+    if not findings and args.output_format in ("full", "concise"):
+        print("All checks passed!")
+    return 1 if findings and not args.exit_zero else 0
+
+
+def _rule(args: argparse.Namespace) -> int:
+    if args.code is None:
+        for rule in RULES.values():
+            print(f"{rule.code}  {rule.name}")
+        return 0
+    rule = RULES.get(args.code.upper()) or next((r for r in RULES.values() if r.name == args.code), None)
+    if rule is None:
+        raise UsageError(f"unknown rule {args.code!r}; `shapelint rule` lists them")
+    print(f"# {rule.name} ({rule.code})\n\n{rule.doc}")
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rule":
+            return _rule(args)
+        _parser().print_help(sys.stderr)
+        return 2
+    except UsageError as e:
+        print(f"shapelint: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `shapelint check | head`
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
