@@ -322,6 +322,8 @@ class Interpreter:
         params = spec.params(cfg)
         macs = spec.macs(cfg, [shape], res.shape) if res.failure is None else None
         self.trace.rows.append(Row(layer.name, layer.type_name, line, shape, res.shape, params, macs))
+        if res.shape is not None and res.shape == shape and isinstance(x, Tensor):
+            return Tensor(res.shape, x.note)  # shape-preserving: the producer stays the earlier layer
         return Tensor(res.shape, f"from {layer.name}, line {line}")
 
     # --- findings ------------------------------------------------------------------------

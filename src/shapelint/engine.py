@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -41,8 +42,7 @@ def check_source(filename: str, source: str, inputs: InputSpecs = ()) -> FileRes
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as e:
-        msg = e.message.rstrip(".") if hasattr(e, "message") else str(e).splitlines()[0]
-        result.findings.append(Finding("SHP000", f"SyntaxError: {msg}", filename, e.raw_line, e.raw_column + 1, e.raw_line, e.raw_column + 1))
+        result.findings.append(_syntax_error(filename, source, e))
         return result
     if "torch" not in source:  # cheap pre-filter, as TorchFix does
         return result
@@ -61,6 +61,17 @@ def check_source(filename: str, source: str, inputs: InputSpecs = ()) -> FileRes
         result.findings.extend(trace.findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _syntax_error(filename: str, source: str, error: cst.ParserSyntaxError) -> Finding:
+    """SHP000 where Python itself places the error (libcst's position is often later)."""
+    try:  # compiling to an AST only parses; nothing is executed
+        compile(source, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as e:
+        row, col = e.lineno or 1, e.offset or 1
+        return Finding("SHP000", f"SyntaxError: {e.msg}", filename, row, col, row, col)
+    row, col = error.raw_line, error.raw_column + 1
+    return Finding("SHP000", f"SyntaxError: {error.message}", filename, row, col, row, col)
 
 
 def _declared_input(model: ModelDef, filename: str, lines: List[str], positions, inputs: InputSpecs, warnings: List[str]) -> Optional[Shape]:  # type: ignore[no-untyped-def]
