@@ -116,8 +116,18 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Expected 2D or 3D input",
         r"at least 3 dimensions",
         r"input dimensions do not match",
+        r"both arguments to linear need to be at least 1D",
+        r"t\(\) expects a tensor with <= 2 dimensions",
+        r"mat2 must be a matrix, got 1-D tensor",
+        r"Dimension specified as -1 but tensor has no dimensions",
+        r"the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions in the tensor",
     ],
-    MERGE: [r"input batch dimensions do not match"],
+    MERGE: [
+        r"input batch dimensions do not match",
+        r"The expanded size of the tensor \(\d+\) must match the existing size \(\d+\)",
+        r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\)",
+        r"output with shape \[.*\] doesn't match the broadcast shape",
+    ],
 }
 
 

@@ -9,6 +9,7 @@ from .core import (
     FEATURES,
     MERGE,
     RANK,
+    UNKNOWN,
     Bound,
     Dim,
     Failure,
@@ -36,21 +37,63 @@ def _dim(v: object) -> Dim:
     return v if is_int(v) else None  # type: ignore[return-value]
 
 
-def linear_forward(name: str, x: Optional[Shape], cin: object, cout: object) -> Result:
-    if x is None:
+def _shape(v: object) -> Optional[Shape]:
+    return tuple(v) if isinstance(v, (tuple, list)) else None  # type: ignore[arg-type]
+
+
+def _broadcast_failure(name: str, bias: Shape, target: Shape, in_place: bool) -> Optional[Failure]:
+    """Whether ``bias`` fails to broadcast onto ``target`` (an expand, or an in-place add)."""
+    if len(bias) > len(target):
+        if in_place:
+            return Failure(MERGE, f"{name} bias {fmt_shape(bias)} has more dims than the output {fmt_shape(target)}", arg="bias")
+        return Failure(RANK, f"{name} bias {fmt_shape(bias)} has more dims than the output {fmt_shape(target)}", arg="bias")
+    for b, t in zip(reversed(bias), reversed(target)):
+        if is_int(b) and is_int(t) and b != t and b != 1:
+            return Failure(MERGE, f"{name} bias {fmt_shape(bias)} does not broadcast to the output {fmt_shape(target)}", arg="bias")
+    return None
+
+
+def linear_call(name: str, x: Optional[Shape], w: Optional[Shape], b: Optional[Shape], has_bias: object) -> Result:
+    """``F.linear(x, w, b)`` as ATen computes it (contiguous strided tensors).
+
+    ``has_bias`` is True/False, or None when not known.  With a bias, a 2-D input, or a
+    bias whose squeeze is 1-D, takes the fused ``addmm`` path: the weight must be 2-D and
+    the bias must expand to (rows, out).  Otherwise ``matmul(x, w.t())`` (a dot product or
+    matrix-vector product for a 1-D weight), then an in-place add of the bias.
+    """
+    if x is None or w is None:
         return Result(None)
-    if len(x) == 0:
-        return Result(None, Failure(RANK, f"{name} expects at least a 1-D input, got a 0-D tensor"))
+    if len(x) == 0 or len(w) == 0:
+        return Result(None, Failure(RANK, f"{name} needs a tensor of at least 1 dimension, got {len(x)}-D input and {len(w)}-D weight"))
+    if len(w) > 2:
+        return Result(None, Failure(RANK, f"{name} expects a 1-D or 2-D weight, got {len(w)}-D {fmt_shape(w)}", arg="weight"))
+    cin = w[-1]
+    out: Shape = tuple(x[:-1]) + ((w[0],) if len(w) == 2 else ())
+    fused: Optional[bool] = False
+    if has_bias is None or (has_bias and b is None):
+        fused = None
+    elif has_bias:
+        squeezed = [d for d in b if d != 1]  # type: ignore[union-attr]
+        if len(x) == 2 or len(b) == 1 or (all(is_int(d) for d in b) and len(squeezed) == 1):  # type: ignore[arg-type]
+            fused = True
+        elif not all(is_int(d) for d in b):  # type: ignore[union-attr]
+            fused = None
+    if fused and len(w) == 1:
+        return Result(out, Failure(RANK, f"{name} with a bias needs a 2-D weight, got 1-D {fmt_shape(w)}", arg="weight"))
     last = x[-1]
-    failure = None
     if is_int(last) and is_int(cin) and last != cin:
-        failure = Failure(
-            FEATURES,
-            f"{name} expects in_features={cin} but receives {last} features",
-            arg="in_features",
-            suggestion=last,
+        return Result(
+            out,
+            Failure(FEATURES, f"{name} expects {cin} input features but receives {last} (input {fmt_shape(x)})", arg="weight"),
         )
-    return Result(tuple(x[:-1]) + (_dim(cout),), failure)
+    if fused:
+        rows = prod(x[:-1])
+        failure = _broadcast_failure(name, b, (rows, w[0]), in_place=False)  # type: ignore[arg-type]
+    elif fused is False and has_bias:
+        failure = _broadcast_failure(name, b, out, in_place=True)  # type: ignore[arg-type]
+    else:
+        failure = None
+    return Result(out, failure)
 
 
 class Linear(Layer):
@@ -65,7 +108,19 @@ class Linear(Layer):
     )
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
-        return linear_forward(self.name, inputs[0], cfg["in_features"], cfg["out_features"])
+        x, cin, cout = inputs[0], cfg["in_features"], cfg["out_features"]
+        if x is None:
+            return Result(None)
+        if len(x) == 0:
+            return Result(None, Failure(RANK, f"{self.name} expects at least a 1-D input, got a 0-D tensor"))
+        out = tuple(x[:-1]) + (_dim(cout),)
+        last = x[-1]
+        if is_int(last) and is_int(cin) and last != cin:
+            return Result(
+                out,
+                Failure(FEATURES, f"{self.name} expects in_features={cin} but receives {last} features", arg="in_features", suggestion=last),
+            )
+        return Result(out)
 
     def params(self, cfg: Bound) -> Optional[int]:
         i, o, b = cfg["in_features"], cfg["out_features"], cfg["bias"]
@@ -84,17 +139,10 @@ class LinearFunction(Layer):
     signature = (Param("input", tensor=True), Param("weight", tensor=True), Param("bias", None, tensor=True))
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
-        w = cfg["weight"]
         x = inputs[0] if inputs else cfg["input"]
-        if w is None:
-            return Result(None)
-        if len(w) == 1:  # a vector weight: a dot product over the last dim
-            return linear_forward(self.name, x, w[0], None) if x is None else Result(
-                tuple(x[:-1]), linear_forward(self.name, x, w[0], None).failure
-            )
-        if len(w) != 2:
-            return Result(None, Failure(RANK, f"{self.name} expects a 1-D or 2-D weight, got {len(w)}-D {fmt_shape(w)}", arg="weight"))
-        return linear_forward(self.name, x, w[1], w[0])
+        w, b = cfg["weight"], cfg["bias"]
+        has_bias = None if b is UNKNOWN else b is not None
+        return linear_call(self.name, _shape(x), _shape(w), _shape(b), has_bias)
 
     def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
         w = cfg["weight"]
