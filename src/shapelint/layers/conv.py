@@ -89,11 +89,61 @@ def conv_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, same: bool) -> Tuple
     return (size + 2 * p - span) // s + 1, False  # type: ignore[operator]
 
 
-def conv_transpose_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, op: Any) -> Tuple[Dim, bool]:
+def conv_transpose_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, op: Any) -> Dim:
+    """Output length of a transposed convolution along one dimension (may be below 1)."""
     if not (is_int(size) and known(k, s, p, d, op)):
-        return None, False
-    out = (size - 1) * s - 2 * p + d * (k - 1) + op + 1  # type: ignore[operator]
-    return (out, False) if out >= 1 else (None, True)
+        return None
+    return (size - 1) * s - 2 * p + d * (k - 1) + op + 1  # type: ignore[operator]
+
+
+def _gt(v: Dim, limit: int) -> Optional[bool]:
+    return (v > limit) if is_int(v) else None  # type: ignore[operator]
+
+
+def _any(*flags: Optional[bool]) -> Optional[bool]:
+    """Three-valued or: True if any is True, None if none is True but some unknown."""
+    if any(f is True for f in flags):
+        return True
+    return None if any(f is None for f in flags) else False
+
+
+def transpose_allows_empty(
+    dims: int, batch: Dim, channels: Dim, sizes: Sequence[Dim], g: "_Geometry", groups: Any
+) -> Optional[bool]:
+    """Whether torch's CPU transposed convolution accepts an output size of exactly 0.
+
+    torch (``_select_conv_backend``) sends a float32 CPU transposed convolution to oneDNN
+    unless some output_padding is >= its stride; oneDNN returns an empty tensor for a
+    zero-length output, while the fallback ``slow_conv_transpose{2,3}d`` refuses it
+    ("Output size is too small").  oneDNN is chosen when groups > 1, or both of the last
+    two kernel sizes exceed 3, or the batch exceeds 1, or N*C*size(2)*size(3) of the
+    (1-D: viewed as 2-D) input exceeds 20480.  (For 1×1 unstrided kernels torch also
+    consults the thread count; we assume the usual multi-threaded run.)
+    Returns None when that cannot be decided from what is known.
+    """
+    assert g.kernel and g.stride and g.output_padding
+    big = _any(*[(op >= s) if known(op, s) else None for op, s in zip(g.output_padding, g.stride)])
+    if big is True:
+        return False
+    n = 1 if batch is _UNBATCHED else batch
+    if dims == 1:
+        kh, kw, h, w = 1, g.kernel[0], 1, sizes[0]
+    else:
+        kh, kw = g.kernel[-2], g.kernel[-1]
+        h, w = sizes[0], sizes[1]
+    both_big = None
+    if is_int(kh) and is_int(kw):
+        both_big = kh > 3 and kw > 3
+    elif (is_int(kh) and kh <= 3) or (is_int(kw) and kw <= 3):
+        both_big = False
+    volume = prod([n, channels, h, w])
+    onednn = _any(_gt(groups, 1), both_big, _gt(n, 1), _gt(volume, 20480))
+    if onednn is True and big is None:
+        return None
+    return onednn
+
+
+_UNBATCHED = object()
 
 
 class ConvNd(Layer):
@@ -210,17 +260,27 @@ def conv_forward(name: str, dims: int, transposed: bool, cfg: Bound, x: Optional
     spatial: List[Dim] = []
     collapsed = False
     assert g.kernel and g.stride and g.padding and g.dilation and g.output_padding
-    for i, size in enumerate(x[-dims:]):
-        if transposed:
-            out, bad = conv_transpose_spatial(
-                size, g.kernel[i], g.stride[i], g.padding[i], g.dilation[i], g.output_padding[i]
+    sizes = x[-dims:]
+    if transposed:
+        spatial = [
+            conv_transpose_spatial(size, g.kernel[i], g.stride[i], g.padding[i], g.dilation[i], g.output_padding[i])
+            for i, size in enumerate(sizes)
+        ]
+        if any(is_int(o) and o < 0 for o in spatial):  # every backend refuses
+            collapsed = True
+        elif any(o == 0 for o in spatial):
+            allows = transpose_allows_empty(
+                dims, x[0] if batched else _UNBATCHED, channels, sizes, g, cfg["groups"]
             )
-        else:
+            collapsed = allows is False
+        if collapsed:
+            spatial = [o if is_int(o) and o >= 1 else None for o in spatial]
+    else:
+        for i, size in enumerate(sizes):
             out, bad = conv_spatial(size, g.kernel[i], g.stride[i], g.padding[i], g.dilation[i], g.same)
-        collapsed = collapsed or bad
-        spatial.append(out)
+            collapsed = collapsed or bad
+            spatial.append(out)
     if collapsed and failure is None:
-        sizes = x[-dims:]
         if transposed:
             msg = (
                 f"{name} output would be empty: input {_x(sizes)} with kernel {_x(g.kernel)}, "
