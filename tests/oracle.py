@@ -88,6 +88,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"pad must be non-negative",
         r"only one dimension can be inferred",
         r"invalid shape dimension",
+        r"Expected normalized_shape to be at least 1-dimensional",
+        r"num_channels \(\d+\) must be divisible by num_groups \(\d+\)",
     ],
     RESHAPE: [
         r"don't multiply up to the size of dim",
@@ -121,6 +123,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"mat2 must be a matrix, got 1-D tensor",
         r"Dimension specified as -1 but tensor has no dimensions",
         r"the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions in the tensor",
+        r"Input tensor must have at least \d+ dimensions, but got \d+",
+        r"Expected \d+D or higher dimensionality\s+input",  # F.local_response_norm's message has a run of spaces
     ],
     MERGE: [
         r"input batch dimensions do not match",

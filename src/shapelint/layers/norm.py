@@ -25,6 +25,13 @@ from .core import (
 _TAIL = (Param("device", None), Param("dtype", None), Param("bias", True, kw_only=True))
 
 
+def _flag(*values: object) -> Optional[bool]:
+    """Whether any of the flags is on: True, False, or None when that is not known."""
+    if any(known(v) and v for v in values):
+        return True
+    return False if known(*values) else None
+
+
 class _ChannelNorm(Layer):
     """BatchNorm{1,2,3}d and InstanceNorm{1,2,3}d: one statistic per channel."""
 
@@ -55,21 +62,17 @@ class _ChannelNorm(Layer):
             return Result(None)
         if len(x) not in self.ranks:
             return Result(None, Failure(RANK, f"{self.name} expects a {rank_names(self.ranks)} input, got {len(x)}-D {fmt_shape(x)}"))
-        c = x[self.channel_axis(len(x))]
-        n = cfg["num_features"]
-        if is_int(c) and is_int(n) and c != n and self.checks_features(cfg):
-            return Result(
-                tuple(x),
-                Failure(NORM, f"{self.name} expects num_features={n} but receives {c} channels", arg="num_features", suggestion=c),
-            )
-        return Result(tuple(x), self.statistics_failure(cfg, x))
+        return Result(tuple(x), self.failure(cfg, tuple(x)))
 
-    def checks_features(self, cfg: Bound) -> bool:
-        """Whether a num_features that disagrees with the input is an error (else ignored)."""
-        return cfg["affine"] is not False or cfg["track_running_stats"] is not False
-
-    def statistics_failure(self, cfg: Bound, x: Shape) -> Optional[Failure]:
+    def mismatch(self, cfg: Bound, x: Shape) -> Optional[Failure]:
+        """num_features disagreeing with the input's channels (whether or not torch minds)."""
+        c, n = x[self.channel_axis(len(x))], cfg["num_features"]
+        if is_int(c) and is_int(n) and c != n:
+            return Failure(NORM, f"{self.name} expects num_features={n} but receives {c} channels", arg="num_features", suggestion=c)
         return None
+
+    def failure(self, cfg: Bound, x: Shape) -> Optional[Failure]:
+        raise NotImplementedError
 
     def params(self, cfg: Bound) -> Optional[int]:
         n, affine, bias = cfg["num_features"], cfg["affine"], cfg["bias"]
@@ -85,15 +88,17 @@ class BatchNorm(_ChannelNorm):
         self.ranks = (2, 3) if dims == 1 else (dims + 2,)
         super().__init__(dims)
 
-    def statistics_failure(self, cfg: Bound, x: Shape) -> Optional[Failure]:
-        # Batch statistics need more than one value per channel. Without running stats
-        # that holds in eval mode too, so torch certainly fails; with them only in training.
-        if cfg["track_running_stats"] is not False:
-            return None
-        per_channel = prod(x[:1] + x[2:])
-        if per_channel == 1:
-            return Failure(SPATIAL, f"{self.name} without running stats needs more than one value per channel, got {fmt_shape(x)}")
-        return None
+    def failure(self, cfg: Bound, x: Shape) -> Optional[Failure]:
+        # torch checks the batch statistics first: training (always, without running
+        # stats) needs more than one value per channel.  Then weight and running stats,
+        # which exist unless affine and track_running_stats are both off, must match C.
+        checked, track = _flag(cfg["affine"], cfg["track_running_stats"]), _flag(cfg["track_running_stats"])
+        mismatch = self.mismatch(cfg, x) if checked else None
+        if prod(x[:1] + x[2:]) == 1 and (track is False or mismatch is not None):
+            # without running stats every mode uses batch statistics; with them eval
+            # fails only on the mismatch, and training reports this one first
+            return Failure(SPATIAL, f"{self.name} needs more than one value per channel in training, got {fmt_shape(x)}")
+        return mismatch
 
 
 class InstanceNorm(_ChannelNorm):
@@ -107,17 +112,22 @@ class InstanceNorm(_ChannelNorm):
     def channel_axis(self, rank: int) -> int:
         return rank - self.dims - 1
 
-    def checks_features(self, cfg: Bound) -> bool:
-        # torch only warns about a mismatch when there are no affine parameters;
-        # running stats are then allocated with num_features and do fail.
-        return cfg["affine"] is not False or cfg["track_running_stats"] is not False
-
-    def statistics_failure(self, cfg: Bound, x: Shape) -> Optional[Failure]:
-        if cfg["track_running_stats"] is not False:
-            return None
-        if prod(x[-self.dims:]) == 1:
-            return Failure(SPATIAL, f"{self.name} needs more than one spatial element per channel, got {fmt_shape(x)}")
-        return None
+    def failure(self, cfg: Bound, x: Shape) -> Optional[Failure]:
+        # affine: the module refuses a mismatch outright.  Otherwise it only warns, but
+        # running stats (track_running_stats) are allocated with num_features and fail.
+        # Instance statistics (training, or no running stats) need > 1 spatial element.
+        affine, track = _flag(cfg["affine"]), _flag(cfg["track_running_stats"])
+        mismatch = self.mismatch(cfg, x)
+        if mismatch is not None:
+            if affine is None or (not affine and track is None):
+                return None  # which failure, if any, depends on values we do not know
+            if affine:
+                return mismatch
+            if not track:
+                mismatch = None  # torch only warns
+        if prod(x[-self.dims :]) == 1 and (track is False or mismatch is not None):
+            return Failure(SPATIAL, f"{self.name} needs more than one spatial element per channel in training, got {fmt_shape(x)}")
+        return mismatch
 
 
 class GroupNorm(Layer):
@@ -140,9 +150,13 @@ class GroupNorm(Layer):
         if len(x) < 2:
             return Result(None, Failure(RANK, f"GroupNorm expects at least a 2-D input, got {len(x)}-D {fmt_shape(x)}"))
         c, g, n = x[1], cfg["num_groups"], cfg["num_channels"]
-        if is_int(c) and is_int(g) and c % g:
+        # F.group_norm first checks there is more than one value per group
+        per_group = prod((x[0], c)) if is_int(g) and g > 0 else None
+        if is_int(per_group) and prod((per_group // g,) + tuple(x[2:])) == 1:  # type: ignore[operator]
+            return Result(tuple(x), Failure(SPATIAL, f"GroupNorm needs more than one value per group, got {fmt_shape(x)} with num_groups={g}"))
+        if is_int(c) and is_int(g) and g > 0 and c % g:
             return Result(tuple(x), Failure(NORM, f"GroupNorm receives {c} channels, not divisible by num_groups={g}", arg="num_groups"))
-        if is_int(c) and is_int(n) and c != n and cfg["affine"] is not False:
+        if is_int(c) and is_int(n) and c != n and _flag(cfg["affine"]):
             return Result(tuple(x), Failure(NORM, f"GroupNorm expects num_channels={n} but receives {c} channels", arg="num_channels", suggestion=c))
         return Result(tuple(x))
 
@@ -172,27 +186,31 @@ class LayerNorm(Layer):
         Param("dtype", None),
     )
     affine_arg = "elementwise_affine"
+    short_rank_kind = NORM  # LayerNorm reports a too-short input as a shape mismatch
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
         x = inputs[0]
         ns = _normalized(cfg)
         if x is None or ns is None:
             return Result(None if x is None else tuple(x))
-        if len(x) < len(ns):
-            return Result(tuple(x), Failure(RANK, f"{self.name} normalized_shape={list(ns)} needs at least a {len(ns)}-D input, got {fmt_shape(x)}"))
-        tail = x[len(x) - len(ns):] if ns else ()
-        for have, want in zip(tail, ns):
-            if is_int(have) and is_int(want) and have != want:
-                suggestion = list(tail) if all(is_int(t) for t in tail) else None
-                return Result(
-                    tuple(x),
-                    Failure(
-                        NORM,
-                        f"{self.name} expects trailing dims {list(ns)} but receives {fmt_shape(x)}",
-                        arg="normalized_shape",
-                        suggestion=suggestion[0] if suggestion and len(suggestion) == 1 else suggestion,
-                    ),
-                )
+        if len(x) < len(ns) and self.short_rank_kind == RANK:
+            return Result(None, Failure(RANK, f"{self.name} normalized_shape={list(ns)} needs at least a {len(ns)}-D input, got {fmt_shape(x)}"))
+        if not ns:
+            return Result(tuple(x), Failure(ARGS, f"{self.name} normalized_shape must have at least one element", arg="normalized_shape"))
+        tail = tuple(x[len(x) - len(ns) :]) if len(x) >= len(ns) else tuple(x)
+        if len(x) < len(ns) or any(is_int(h) and is_int(w) and h != w for h, w in zip(tail, ns)):
+            suggestion = None
+            if len(tail) == len(ns) and all(is_int(t) for t in tail):
+                suggestion = tail[0] if len(tail) == 1 and not isinstance(cfg["normalized_shape"], (tuple, list)) else list(tail)
+            return Result(
+                tuple(x) if len(x) >= len(ns) else None,
+                Failure(
+                    NORM,
+                    f"{self.name} normalized_shape={list(ns)} expects the input to end in {fmt_shape(ns)}, got {fmt_shape(x)}",
+                    arg="normalized_shape",
+                    suggestion=suggestion,
+                ),
+            )
         return Result(tuple(x))
 
     def params(self, cfg: Bound) -> Optional[int]:
@@ -216,6 +234,7 @@ class RMSNorm(LayerNorm):
         Param("device", None),
         Param("dtype", None),
     )
+    short_rank_kind = RANK  # F.rms_norm checks the input's rank first
 
 
 class LocalResponseNorm(Layer):
@@ -225,9 +244,14 @@ class LocalResponseNorm(Layer):
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
         x = inputs[0]
-        if x is not None and len(x) < 3:
+        if x is None:
+            return Result(None)
+        if len(x) < 3:
             return Result(None, Failure(RANK, f"LocalResponseNorm expects at least a 3-D input, got {len(x)}-D {fmt_shape(x)}"))
-        return Result(None if x is None else tuple(x))
+        size = cfg["size"]
+        if is_int(size) and size <= 0 and all(d != 0 and d is not None for d in x):  # empty input: returned as is
+            return Result(tuple(x), Failure(ARGS, f"LocalResponseNorm size={size} must be positive", arg="size"))
+        return Result(tuple(x))
 
 
 LAYERS = (
