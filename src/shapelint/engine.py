@@ -10,11 +10,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .analysis import Interpreter, Trace
+from .analysis import Trace, analyse, model_classes
 from .declare import source_declaration
-from .extract.imports import ImportTable
-from .extract.model import ModelDef, find_models
+from .extract.index import ModuleInfo, ProjectIndex
 from .findings import Finding
+from .interp.machine import Machine
 from .layers import Shape
 
 # --input specs: (target, dims); target is "Class" or "path::Class"
@@ -37,7 +37,7 @@ def _matches(target: str, filename: str, cls: str) -> bool:
     return target == cls
 
 
-def check_source(filename: str, source: str, inputs: InputSpecs = ()) -> FileResult:
+def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None) -> FileResult:
     result = FileResult(filename)
     try:
         module = cst.parse_module(source)
@@ -46,19 +46,24 @@ def check_source(filename: str, source: str, inputs: InputSpecs = ()) -> FileRes
         return result
     if "torch" not in source:  # cheap pre-filter, as TorchFix does
         return result
-    imports = ImportTable.of(module)
-    models = find_models(module, imports)
-    if not models:
-        return result
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    index = index or ProjectIndex()
+    info = index.load(Path(filename), source) if filename != "<source>" else None
+    if info is None:
+        info = ModuleInfo(None, source, module, "")
     lines = source.splitlines()
-    for model in models:
-        shape = _declared_input(model, filename, lines, positions, inputs, result.warnings)
-        result.declared[model.name] = shape
-        trace = Interpreter(filename, module, wrapper, imports, model).run(shape)
+    declared: Dict[str, Optional[Shape]] = {}
+    machine = Machine(index)
+    for cls in model_classes(info, machine):
+        declared[cls.name] = _declared_input(cls.node, cls.name, filename, lines, info, inputs, result.warnings)
+    result.declared = declared
+    seen = set()
+    for trace in analyse(index, info, declared):
         result.traces.append(trace)
-        result.findings.extend(trace.findings)
+        for f in trace.findings:
+            key = (f.filename, f.row, f.column, f.code, f.message)
+            if key not in seen:
+                seen.add(key)
+                result.findings.append(f)
     result.findings.sort(key=Finding.sort_key)
     return result
 
@@ -74,22 +79,21 @@ def _syntax_error(filename: str, source: str, error: cst.ParserSyntaxError) -> F
     return Finding("SHP000", f"SyntaxError: {error.message}", filename, row, col, row, col)
 
 
-def _declared_input(model: ModelDef, filename: str, lines: List[str], positions, inputs: InputSpecs, warnings: List[str]) -> Optional[Shape]:  # type: ignore[no-untyped-def]
+def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str], info: ModuleInfo, inputs: InputSpecs, warnings: List[str]) -> Optional[Shape]:
     for target, dims in reversed(list(inputs)):  # the last --input wins
-        if _matches(target, filename, model.name):
+        if _matches(target, filename, name):
             return dims
-    cls = model.node
-    class_line = positions[cls.name].start.line
-    first_line = positions[cls.decorators[0]].start.line if cls.decorators else class_line
+    class_line = info.line(cls.name)
+    first_line = info.line(cls.decorators[0]) if cls.decorators else class_line
     shape, error = source_declaration(lines, class_line, first_line)
     if error:
-        warnings.append(f"{filename}:{class_line}: ignoring the input declaration of {model.name}: {error}")
+        warnings.append(f"{filename}:{class_line}: ignoring the input declaration of {name}: {error}")
     return shape
 
 
-def check_path(path: Path, inputs: InputSpecs = ()) -> FileResult:
+def check_path(path: Path, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None) -> FileResult:
     try:
         source = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return FileResult(str(path), [Finding("SHP000", "file is not valid UTF-8", str(path), 1, 1, 1, 1)])
-    return check_source(str(path), source, inputs)
+    return check_source(str(path), source, inputs, index)

@@ -1,0 +1,168 @@
+"""The project index: each file parsed once, its imports and top-level names.
+
+A file's package is found by walking up while ``__init__.py`` exists (as mypy does),
+so relative imports resolve, and absolute ones resolve under the same roots.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..extract.imports import dotted
+
+
+def package_of(path: Path) -> Tuple[Path, str]:
+    """(root folder, dotted module name) for a file."""
+    path = path.resolve()
+    parts = [] if path.stem == "__init__" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").exists():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return folder, ".".join(parts)
+
+
+class ModuleInfo:
+    """One parsed file: its CST, positions, imports and top-level definitions."""
+
+    def __init__(self, path: Optional[Path], source: str, module: cst.Module, name: str) -> None:
+        self.path = path
+        self.filename = str(path) if path is not None else "<source>"
+        self.source = source
+        self.module = module
+        self.name = name  # dotted module name ("" when unknown)
+        self.is_package = path is not None and path.stem == "__init__"
+        self._positions = None
+        self.imports: Dict[str, str] = {}
+        self.defs: Dict[str, cst.CSTNode] = {}  # classes, functions, top-level assignment values
+        self.globals: Dict[str, object] = {}  # evaluated lazily by the interpreter
+        self._collect()
+
+    @property
+    def positions(self):  # type: ignore[no-untyped-def]
+        if self._positions is None:
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._positions
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line
+
+    def _package(self) -> str:
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+    def _collect(self) -> None:
+        info = self
+
+        class Imports(cst.CSTVisitor):
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return False  # imports inside functions are local to them
+
+            def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+                return False
+
+            def visit_Import(self, node: cst.Import) -> None:
+                for alias in node.names:
+                    full = dotted(alias.name) or ""
+                    if alias.asname is not None:
+                        info.imports[dotted(alias.asname.name) or ""] = full  # type: ignore[arg-type]
+                    else:
+                        head = full.split(".")[0]
+                        info.imports[head] = head
+
+            def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+                base = dotted(node.module) if node.module is not None else ""
+                if node.relative:
+                    pkg = info._package().split(".") if info._package() else []
+                    up = len(node.relative) - 1
+                    if up > len(pkg):
+                        return
+                    pkg = pkg[: len(pkg) - up] if up else pkg
+                    base = ".".join(pkg + ([base] if base else []))
+                if base is None or isinstance(node.names, cst.ImportStar):
+                    return
+                for alias in node.names:
+                    name = dotted(alias.name) or ""
+                    local = (dotted(alias.asname.name) if alias.asname is not None else name) or ""  # type: ignore[arg-type]
+                    info.imports[local] = f"{base}.{name}" if base else name
+
+        self.module.visit(Imports())
+        for stmt in self.module.body:
+            self._collect_def(stmt)
+
+    def _collect_def(self, stmt: cst.CSTNode) -> None:
+        if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+            self.defs[stmt.name.value] = stmt
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            self.defs[t.target.value] = small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+                    self.defs[small.target.value] = small.value
+        elif isinstance(stmt, (cst.If, cst.Try)):
+            for inner in stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else []:
+                self._collect_def(inner)
+
+
+class ProjectIndex:
+    """Parses files on demand, once each, and finds modules by dotted name."""
+
+    def __init__(self, roots: Optional[List[Path]] = None) -> None:
+        self.roots: List[Path] = list(roots or [])
+        self._by_path: Dict[Path, Optional[ModuleInfo]] = {}
+        self._by_name: Dict[str, Optional[ModuleInfo]] = {}
+
+    def add_root(self, root: Path) -> None:
+        if root not in self.roots:
+            self.roots.append(root)
+
+    def load(self, path: Path, source: Optional[str] = None) -> Optional[ModuleInfo]:
+        """The parsed file, or None when it cannot be read or parsed."""
+        key = path.resolve()
+        if key in self._by_path:
+            return self._by_path[key]
+        info: Optional[ModuleInfo] = None
+        try:
+            text = source if source is not None else key.read_text(encoding="utf-8")
+            root, name = package_of(key)
+            self.add_root(root)
+            info = ModuleInfo(path, text, cst.parse_module(text), name)
+        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError):
+            info = None
+        self._by_path[key] = info
+        if info is not None and info.name:
+            self._by_name.setdefault(info.name, info)
+        return info
+
+    def module(self, dotted_name: str) -> Optional[ModuleInfo]:
+        """A project module by its dotted name, searched under the known roots."""
+        if dotted_name in self._by_name:
+            return self._by_name[dotted_name]
+        found: Optional[ModuleInfo] = None
+        rel = Path(*dotted_name.split("."))
+        for root in list(self.roots):
+            for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py"):
+                if candidate.is_file():
+                    found = self.load(candidate)
+                    break
+            if found is not None:
+                break
+        self._by_name[dotted_name] = found
+        return found
+
+    def split(self, qualname: str) -> Optional[Tuple[ModuleInfo, List[str]]]:
+        """``pkg.mod.Name.attr`` -> (module pkg.mod, ["Name", "attr"]), longest module first."""
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            info = self.module(".".join(parts[:i]))
+            if info is not None:
+                return info, parts[i:]
+        return None
+
+
+__all__ = ["ModuleInfo", "ProjectIndex", "package_of", "Set"]

@@ -1,0 +1,151 @@
+"""The values the abstract interpreter computes with.
+
+Plain Python values (int, float, str, bool, None, tuple, list, dict) stand for
+themselves; ``UNKNOWN`` for anything not followed.  The classes here stand for what
+user code builds: tensors (a shape), modules (a layer tree), and references to
+functions and classes that are *read*, never run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from ..layers import UNKNOWN, Bound, Failure, Layer, Shape
+
+if TYPE_CHECKING:
+    from ..extract.index import ModuleInfo
+
+
+@dataclass(frozen=True)
+class Tensor:
+    shape: Optional[Shape]  # None: not even the rank is known
+    note: str = ""  # provenance for messages: "16×5×5 after flatten, line 21"
+
+    @property
+    def rank(self) -> Optional[int]:
+        return None if self.shape is None else len(self.shape)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """An ``nn.Parameter`` attribute: counts towards the parameter total."""
+
+    shape: Optional[Shape]
+
+
+@dataclass(frozen=True)
+class TorchRef:
+    """A name inside torch, e.g. ``torch.nn.Conv2d`` or ``torch.nn.functional``."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place in the source: the file it is in and the node."""
+
+    info: "ModuleInfo"
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class FuncRef:
+    info: "ModuleInfo"
+    node: cst.FunctionDef
+    closure: Optional[Dict[str, Any]] = None  # for nested functions
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    info: "ModuleInfo"
+    node: cst.ClassDef
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+@dataclass(frozen=True)
+class Partial:
+    """``functools.partial(func, *args, **kwargs)``."""
+
+    func: Any
+    args: Tuple[Any, ...]
+    kwargs: Tuple[Tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class BoundMethod:
+    obj: Any
+    func: Any  # FuncRef, or a str naming a builtin method
+
+
+CONTAINERS = ("sequential", "modulelist", "moduledict")
+
+
+@dataclass(eq=False)
+class ModuleObj:
+    """A module instance: a torch layer (leaf), a container, or a user nn.Module."""
+
+    type_name: str
+    kind: str  # "leaf", "sequential", "modulelist", "moduledict", "custom"
+    site: Optional[Site] = None  # the constructor call
+    spec: Optional[Layer] = None
+    cfg: Optional[Bound] = None
+    bind_failure: Optional[Failure] = None
+    arg_sites: Dict[str, Site] = field(default_factory=dict)  # argument -> where to report it
+    children: Dict[str, "ModuleObj"] = field(default_factory=dict)
+    attrs: Dict[str, Any] = field(default_factory=dict)
+    cls: Optional[ClassRef] = None  # user class, for its forward and methods
+    container: Optional[str] = None  # torch container base of a user class
+    complete: bool = True  # False when __init__ did something we could not follow
+    parameters: Dict[str, Parameter] = field(default_factory=dict)
+
+    def register(self, name: str, value: Any) -> None:
+        """``setattr`` on an nn.Module: modules become children, in order."""
+        if isinstance(value, ModuleObj):
+            self.children.pop(name, None)
+            self.children[name] = value
+            self.attrs.pop(name, None)
+            self.parameters.pop(name, None)
+        elif isinstance(value, Parameter):
+            self.parameters[name] = value
+            self.children.pop(name, None)
+        else:
+            if name in self.children and value is None:
+                self.children.pop(name)
+            self.attrs[name] = value
+
+    @property
+    def is_sequential(self) -> bool:
+        return self.kind == "sequential" or self.container == "sequential"
+
+
+def walk_modules(root: ModuleObj, prefix: str = "") -> List[Tuple[str, ModuleObj]]:
+    """torch's ``named_modules()``: pre-order, each instance once."""
+    seen: set = set()
+    out: List[Tuple[str, ModuleObj]] = []
+
+    def visit(name: str, m: ModuleObj) -> None:
+        if id(m) in seen:
+            return
+        seen.add(id(m))
+        out.append((name, m))
+        for child_name, child in m.children.items():
+            visit(f"{name}.{child_name}" if name else child_name, child)
+
+    visit(prefix, root)
+    return out
+
+
+__all__ = [
+    "UNKNOWN", "Tensor", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
+    "ModuleObj", "walk_modules", "CONTAINERS",
+]

@@ -1,0 +1,275 @@
+"""Tensor operations that forward() code uses: reshape, permute, merge, reduce.
+
+The same conventions as the layers: a dim is an int, a symbolic name (str) or None;
+functions return a Result, never raise.  Symbolic names that appear on both sides of a
+reshape cancel (``x.view(x.size(0), -1)`` keeps the batch ``N``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, List, Optional, Sequence, Tuple
+
+from .core import (
+    ARGS,
+    MERGE,
+    RANK,
+    RESHAPE,
+    Bound,
+    Dim,
+    Failure,
+    Layer,
+    Param,
+    Result,
+    Shape,
+    fmt_shape,
+    is_int,
+    norm_dim,
+    prod,
+)
+
+
+def _dims_text(shape: Sequence[Dim]) -> str:
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def reshape(name: str, x: Optional[Shape], sizes: Sequence[Any]) -> Result:
+    """``view``/``reshape``: one -1 allowed, inferred from the element count."""
+    if x is None:
+        return Result(None)
+    if any(not (is_int(s) or isinstance(s, str) or s is None) for s in sizes):
+        return Result(None)
+    if sum(1 for s in sizes if s == -1) > 1:
+        return Result(None, Failure(ARGS, f"{name}{tuple(sizes)}: only one dimension can be -1"))
+    if any(is_int(s) and s < -1 for s in sizes):
+        return Result(None, Failure(ARGS, f"{name}{tuple(sizes)}: invalid negative size"))
+    # symbolic names present on both sides cancel out
+    left = Counter(d for d in x if isinstance(d, str))
+    right = Counter(s for s in sizes if isinstance(s, str))
+    common = left & right
+    rest_in = list(x)
+    for n, c in common.items():
+        for _ in range(c):
+            rest_in.remove(n)
+    rest_out = [s for s in sizes if s != -1]
+    for n, c in common.items():
+        for _ in range(c):
+            rest_out.remove(n)
+    total, known_out = prod(rest_in), prod(rest_out)
+    out: List[Dim] = [s if (is_int(s) and s != -1) or isinstance(s, str) else None for s in sizes]
+    if not is_int(total) and is_int(known_out) and all(is_int(d) or isinstance(d, str) for d in rest_in):
+        # A symbolic batch stands for every batch size: the reshape must work for a batch of 1.
+        per_sample = prod(d for d in rest_in if is_int(d))
+        fits = per_sample % known_out == 0 if -1 in sizes and known_out else False  # type: ignore[operator]
+        if not fits:
+            symbols = ", ".join(sorted({d for d in rest_in if isinstance(d, str)}))
+            return Result(
+                tuple(out),
+                Failure(RESHAPE, f"{name} to {_dims_text(sizes)} does not fit a tensor of shape {fmt_shape(x)} for every {symbols}: {per_sample} elements per {symbols}"),
+            )
+        symbolic = [d for d in rest_in if isinstance(d, str)]
+        if len(symbolic) == 1 and per_sample == known_out:  # the -1 is exactly the symbol
+            out[list(sizes).index(-1)] = symbolic[0]
+        return Result(tuple(out))
+    if not is_int(total) or not is_int(known_out):
+        return Result(tuple(out))
+    if -1 in sizes:
+        if known_out == 0 or total % known_out:  # type: ignore[operator]
+            return Result(None, Failure(RESHAPE, f"{name} to {_dims_text(sizes)} is invalid for a tensor of shape {fmt_shape(x)}"))
+        out[list(sizes).index(-1)] = total // known_out  # type: ignore[operator]
+    elif total != known_out:
+        return Result(None, Failure(RESHAPE, f"{name} to {_dims_text(sizes)} is invalid for a tensor of shape {fmt_shape(x)}"))
+    return Result(tuple(out))
+
+
+def permute(x: Optional[Shape], dims: Sequence[Any]) -> Result:
+    if x is None or not all(is_int(d) for d in dims):
+        return Result(None)
+    if len(dims) != len(x):
+        return Result(None, Failure(RANK, f"permute{tuple(dims)} needs {len(x)} dims for a tensor of shape {fmt_shape(x)}"))
+    norm = [norm_dim(d, len(x)) for d in dims]
+    if None in norm:
+        return Result(None, Failure(RANK, f"permute{tuple(dims)}: dim out of range for a tensor of shape {fmt_shape(x)}"))
+    if len(set(norm)) != len(norm):
+        return Result(None, Failure(ARGS, f"permute{tuple(dims)}: repeated dim"))
+    return Result(tuple(x[d] for d in norm))  # type: ignore[index]
+
+
+def transpose(x: Optional[Shape], a: Any, b: Any) -> Result:
+    if x is None or not (is_int(a) and is_int(b)):
+        return Result(None)
+    na, nb = norm_dim(a, len(x)), norm_dim(b, len(x))
+    if na is None or nb is None:
+        return Result(None, Failure(RANK, f"transpose({a}, {b}): dim out of range for a tensor of shape {fmt_shape(x)}"))
+    if len(x) == 0:
+        return Result(())
+    out = list(x)
+    out[na], out[nb] = out[nb], out[na]
+    return Result(tuple(out))
+
+
+def squeeze(x: Optional[Shape], dim: Any = None) -> Result:
+    if x is None:
+        return Result(None)
+    if dim is None:
+        if any(not is_int(d) for d in x):
+            return Result(None)  # a symbolic or unknown dim might be 1
+        return Result(tuple(d for d in x if d != 1))
+    dims = list(dim) if isinstance(dim, (tuple, list)) else [dim]
+    if not all(is_int(d) for d in dims):
+        return Result(None)
+    norm = [norm_dim(d, len(x)) for d in dims]
+    if None in norm:
+        return Result(None, Failure(RANK, f"squeeze({dim}): dim out of range for a tensor of shape {fmt_shape(x)}"))
+    if any(not is_int(x[d]) for d in norm):  # type: ignore[index]
+        return Result(None)
+    return Result(tuple(d for i, d in enumerate(x) if not (i in norm and d == 1)))
+
+
+def unsqueeze(x: Optional[Shape], dim: Any) -> Result:
+    if x is None or not is_int(dim):
+        return Result(None)
+    d = norm_dim(dim, len(x) + 1)
+    if d is None:
+        return Result(None, Failure(RANK, f"unsqueeze({dim}): dim out of range for a tensor of shape {fmt_shape(x)}"))
+    return Result(tuple(x[:d]) + (1,) + tuple(x[d:]))
+
+
+def _same(a: Dim, b: Dim) -> Optional[bool]:
+    """Whether two dims are equal: True, False, or None when it cannot be known."""
+    if is_int(a) and is_int(b):
+        return a == b
+    if isinstance(a, str) and isinstance(b, str) and a == b:
+        return True
+    return None
+
+
+def cat(shapes: Sequence[Optional[Shape]], dim: Any = 0) -> Result:
+    if any(s is None for s in shapes) or not shapes or not is_int(dim):
+        known = [s for s in shapes if s is not None]
+        return Result(None if not known or not is_int(dim) else _cat_unknown(known, dim))
+    shapes = [s for s in shapes if s is not None]
+    shapes = [s for s in shapes if not (len(s) == 1 and s[0] == 0)] or shapes  # legacy empty tensors
+    rank = len(shapes[0])
+    d = norm_dim(dim, rank)
+    if d is None or rank == 0:
+        return Result(None, Failure(RANK, f"torch.cat dim={dim} is out of range for tensors of shape {fmt_shape(shapes[0])}"))
+    for i, s in enumerate(shapes[1:], 1):
+        if len(s) != rank:
+            return Result(None, Failure(MERGE, f"torch.cat: tensor {i} has shape {fmt_shape(s)}, a different rank from {fmt_shape(shapes[0])}"))
+    out: List[Dim] = []
+    for axis in range(rank):
+        col = [s[axis] for s in shapes]
+        if axis == d:
+            total = prod(col)  # only to test knownness
+            out.append(sum(col) if is_int(total) or all(is_int(c) for c in col) else None)  # type: ignore[arg-type]
+            continue
+        first = col[0]
+        for i, c in enumerate(col[1:], 1):
+            if _same(first, c) is False:
+                return Result(
+                    None,
+                    Failure(MERGE, f"torch.cat along dim {d}: tensor {i} has shape {fmt_shape(shapes[i])} but tensor 0 has {fmt_shape(shapes[0])} (dim {axis} must match)"),
+                )
+        out.append(next((c for c in col if is_int(c) or isinstance(c, str)), None) if all(_same(first, c) for c in col) else _pick(col))
+    return Result(tuple(out))
+
+
+def _pick(col: Sequence[Dim]) -> Dim:
+    ints = {c for c in col if is_int(c)}
+    return ints.pop() if len(ints) == 1 else None
+
+
+def _cat_unknown(shapes: Sequence[Shape], dim: int) -> Optional[Shape]:
+    rank = len(shapes[0])
+    d = norm_dim(dim, rank)
+    if d is None or any(len(s) != rank for s in shapes):
+        return None
+    return tuple(None if i == d else _pick([s[i] for s in shapes]) for i in range(rank))
+
+
+def stack(shapes: Sequence[Optional[Shape]], dim: Any = 0) -> Result:
+    if not shapes or any(s is None for s in shapes) or not is_int(dim):
+        return Result(None)
+    first = shapes[0]
+    assert first is not None
+    for i, s in enumerate(shapes[1:], 1):
+        assert s is not None
+        if len(s) != len(first) or any(_same(a, b) is False for a, b in zip(first, s)):
+            return Result(None, Failure(MERGE, f"torch.stack: tensor {i} has shape {fmt_shape(s)} but tensor 0 has {fmt_shape(first)}"))
+    d = norm_dim(dim, len(first) + 1)
+    if d is None:
+        return Result(None, Failure(RANK, f"torch.stack dim={dim} is out of range for tensors of shape {fmt_shape(first)}"))
+    merged = tuple(_pick([s[i] for s in shapes]) if not all(_same(first[i], s[i]) for s in shapes) else first[i] for i in range(len(first)))  # type: ignore[index]
+    return Result(merged[:d] + (len(shapes),) + merged[d:])
+
+
+def broadcast(a: Optional[Shape], b: Optional[Shape], op: str = "+") -> Result:
+    """Elementwise ``a op b`` with broadcasting; a certain mismatch is a merge failure."""
+    if a is None or b is None:
+        return Result(None)
+    n = max(len(a), len(b))
+    pa = (1,) * (n - len(a)) + tuple(a)
+    pb = (1,) * (n - len(b)) + tuple(b)
+    out: List[Dim] = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x == 1:
+            out.append(y)
+        elif y == 1:
+            out.append(x)
+        elif _same(x, y):
+            out.append(x)
+        elif _same(x, y) is False:
+            return Result(
+                None,
+                Failure(MERGE, f"{fmt_shape(a)} {op} {fmt_shape(b)}: sizes {x} and {y} do not match at dim {i - n + max(len(a), len(b))}"),
+            )
+        else:
+            out.append(None)
+    return Result(tuple(out))
+
+
+def reduce(x: Optional[Shape], dim: Any = None, keepdim: Any = False) -> Result:
+    """``mean``/``sum``/``amax``-style reductions over ``dim`` (all dims when None)."""
+    if x is None or keepdim not in (True, False):
+        return Result(None)
+    if dim is None:
+        return Result(tuple(1 for _ in x) if keepdim else ())
+    dims = list(dim) if isinstance(dim, (tuple, list)) else [dim]
+    if not all(is_int(d) for d in dims):
+        return Result(None)
+    norm = [norm_dim(d, len(x)) for d in dims]
+    if None in norm:
+        return Result(None, Failure(RANK, f"reduction over dim {dim} is out of range for a tensor of shape {fmt_shape(x)}"))
+    if keepdim:
+        return Result(tuple(1 if i in norm else d for i, d in enumerate(x)))
+    return Result(tuple(d for i, d in enumerate(x) if i not in norm))
+
+
+class TensorOp(Layer):
+    """A registry entry for a tensor function; ``fn`` maps (cfg) to a Result."""
+
+    functional = True
+
+    def __init__(self, name: str, qualnames: Tuple[str, ...], signature: Tuple[Param, ...], fn: Any) -> None:
+        self.name = name
+        self.qualnames = qualnames
+        self.signature = signature
+        self.fn = fn
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        return self.fn(cfg)
+
+
+_IN = Param("input", tensor=True)
+LAYERS = [
+    TensorOp("permute", ("torch.permute",), (_IN, Param("dims")), lambda c: permute(c["input"], c["dims"])),
+    TensorOp("transpose", ("torch.transpose",), (_IN, Param("dim0"), Param("dim1")), lambda c: transpose(c["input"], c["dim0"], c["dim1"])),
+    TensorOp("squeeze", ("torch.squeeze",), (_IN, Param("dim", None)), lambda c: squeeze(c["input"], c["dim"])),
+    TensorOp("unsqueeze", ("torch.unsqueeze",), (_IN, Param("dim")), lambda c: unsqueeze(c["input"], c["dim"])),
+    TensorOp("reshape", ("torch.reshape",), (_IN, Param("shape")), lambda c: reshape("reshape", c["input"], c["shape"]) if isinstance(c["shape"], (tuple, list)) else Result(None)),
+    TensorOp("torch.cat", ("torch.cat", "torch.concat", "torch.concatenate"), (Param("tensors", tensor=True), Param("dim", 0)), lambda c: cat(c["tensors"], c["dim"]) if isinstance(c["tensors"], (tuple, list)) else Result(None)),
+    TensorOp("torch.stack", ("torch.stack",), (Param("tensors", tensor=True), Param("dim", 0)), lambda c: stack(c["tensors"], c["dim"]) if isinstance(c["tensors"], (tuple, list)) else Result(None)),
+    TensorOp("torch.add", ("torch.add", "torch.sub", "torch.mul", "torch.div"), (_IN, Param("other", tensor=True)), lambda c: broadcast(c["input"], c["other"])),
+    TensorOp("torch.mean", ("torch.mean", "torch.sum", "torch.amax", "torch.amin"), (_IN, Param("dim", None), Param("keepdim", False)), lambda c: reduce(c["input"], c["dim"], c["keepdim"])),
+]
