@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Dict, Iterator, List, NoReturn, Optional, Sequence
 
 from . import __version__
-from .declare import DeclarationError, parse_input_spec
+from .analysis import analyse
+from .declare import DeclarationError, parse_dims, parse_input_spec
 from .engine import check_path
+from .extract.index import ProjectIndex
+from .report import shapes as shapes_report
 from .findings import RULES, Finding
 from .report import FORMATS
 
@@ -50,6 +53,10 @@ def _parser() -> _Parser:
     check.add_argument("--input", action="append", default=[], metavar="SPEC", help="CLASS=DIMS or FILE::CLASS=DIMS, e.g. Net=4x3x32x32")
     check.add_argument("--output-format", choices=sorted(FORMATS), default="full")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    shapes = sub.add_parser("shapes", help="the static summary table of a model: every layer call with its shapes")
+    shapes.add_argument("target", metavar="FILE[::CLASS]")
+    shapes.add_argument("--input", metavar="DIMS", help="the input shape, e.g. 4x3x32x32 or N,3,224,224")
+    shapes.add_argument("--output-format", choices=["table", "json"], default="table")
     rule = sub.add_parser("rule", help="list the rules, or explain one")
     rule.add_argument("code", nargs="?")
     return parser
@@ -80,6 +87,42 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if findings and not args.exit_zero else 0
 
 
+def _shapes(args: argparse.Namespace) -> int:
+    path_text, sep, cls = args.target.partition("::")
+    path = Path(path_text)
+    if not path.is_file():
+        raise UsageError(f"{path_text}: No such file")
+    dims = None
+    if args.input is not None:
+        try:
+            dims = parse_dims(args.input)
+        except DeclarationError as e:
+            raise UsageError(f"invalid --input {args.input!r}: {e}")
+    index = ProjectIndex()
+    info = index.load(path)
+    if info is None:
+        raise UsageError(f"{path_text}: cannot be parsed as Python")
+    result = check_path(path, index=index)
+    names = list(result.declared)
+    if sep:
+        if cls not in names:
+            known = ", ".join(names) or "none"
+            raise UsageError(f"{path_text} has no nn.Module class {cls!r} (it has: {known})")
+        targets = [cls]
+    elif dims is not None:
+        if len(names) != 1:
+            raise UsageError(f"--input needs FILE::CLASS when the file has several models ({', '.join(names)})")
+        targets = names
+    else:
+        targets = [n for n in names if result.declared[n] is not None]
+        if not targets:
+            raise UsageError(f"{path_text}: no class declares its input; use FILE::CLASS --input DIMS")
+    inputs = {n: (dims if dims is not None else result.declared[n]) for n in targets}
+    traces = [t for name in targets for t in analyse(index, info, inputs, only=name)]
+    sys.stdout.write(shapes_report.table(traces) if args.output_format == "table" else shapes_report.as_json(traces))
+    return 0
+
+
 def _rule(args: argparse.Namespace) -> int:
     if args.code is None:
         for rule in RULES.values():
@@ -97,6 +140,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "check":
             return _check(args)
+        if args.command == "shapes":
+            return _shapes(args)
         if args.command == "rule":
             return _rule(args)
         _parser().print_help(sys.stderr)

@@ -43,34 +43,35 @@ def full(findings: Sequence[Finding], sources: Dict[str, List[str]]) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-def as_json(findings: Sequence[Finding], sources: Dict[str, List[str]]) -> str:
+def finding_dict(f: Finding) -> Dict[str, object]:
+    """One finding as the JSON contract spells it."""
+
     def loc(row: int, col: int) -> Dict[str, int]:
         return {"row": row, "column": col}
 
-    items = []
-    for f in findings:
-        fix = None
-        if f.fix is not None:
-            fix = {
-                "message": f.fix.message,
-                "edits": [
-                    {"content": e.content, "location": loc(e.row, e.column), "end_location": loc(e.end_row, e.end_column)}
-                    for e in f.fix.edits
-                ],
-            }
-        items.append(
-            {
-                "code": f.code,
-                "name": f.name,
-                "severity": f.severity,
-                "message": f.message,
-                "filename": f.filename,
-                "location": loc(f.row, f.column),
-                "end_location": loc(f.end_row, f.end_column),
-                "fix": fix,
-            }
-        )
-    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    fix = None
+    if f.fix is not None:
+        fix = {
+            "message": f.fix.message,
+            "edits": [
+                {"content": e.content, "location": loc(e.row, e.column), "end_location": loc(e.end_row, e.end_column)}
+                for e in f.fix.edits
+            ],
+        }
+    return {
+        "code": f.code,
+        "name": f.name,
+        "severity": f.severity,
+        "message": f.message,
+        "filename": f.filename,
+        "location": loc(f.row, f.column),
+        "end_location": loc(f.end_row, f.end_column),
+        "fix": fix,
+    }
+
+
+def as_json(findings: Sequence[Finding], sources: Dict[str, List[str]]) -> str:
+    return json.dumps([finding_dict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
 
 
 FORMATS: Dict[str, Callable[[Sequence[Finding], Dict[str, List[str]]], str]] = {

@@ -1,0 +1,53 @@
+"""``shapes`` against torch: every leaf-module call, name by name, and the parameter total.
+
+Each good fixture model is built in real torch; forward hooks record every leaf module's
+input and output shape in call order.  shapelint's rows must be the same calls, with
+the same names and shapes, and its parameter total must be torch's.
+"""
+
+from pathlib import Path
+
+import pytest
+import torch
+from test_fixtures import GOOD, _concrete, _load
+
+from shapelint.analysis import analyse
+from shapelint.engine import check_path
+from shapelint.extract.index import ProjectIndex
+
+
+def torch_calls(model, x):
+    calls = []
+    names = {m: n for n, m in model.named_modules()}
+
+    def hook(module, inputs, output):
+        shape = tuple(inputs[0].shape) if inputs and isinstance(inputs[0], torch.Tensor) else None
+        calls.append((names[module], type(module).__name__, shape, tuple(output.shape)))
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
+    with torch.no_grad():
+        out = model(x)
+    for h in handles:
+        h.remove()
+    return calls, tuple(out.shape)
+
+
+def models(paths):
+    for path in paths:
+        result = check_path(path)
+        for name, shape in result.declared.items():
+            yield pytest.param(path, name, shape, id=f"{path.stem}::{name}")
+
+
+@pytest.mark.parametrize("path,name,shape", list(models(GOOD)))
+def test_shapes_match_torch_hooks(path, name, shape):
+    index = ProjectIndex()
+    info = index.load(Path(path))
+    [trace] = analyse(index, info, {name: shape}, only=name)
+    model = getattr(_load(path), name)()
+    model.eval()
+    calls, out = torch_calls(model, torch.zeros(_concrete(shape)))
+    ours = [(r.name, r.type, _concrete(r.input_shape) if r.input_shape else None, _concrete(r.output_shape) if r.output_shape else None) for r in trace.rows]
+    assert ours == calls
+    assert trace.params == sum(p.numel() for p in model.parameters())
+    assert _concrete(trace.output) == out
