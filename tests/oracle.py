@@ -90,10 +90,12 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"invalid shape dimension",
         r"Expected normalized_shape to be at least 1-dimensional",
         r"num_channels \(\d+\) must be divisible by num_groups \(\d+\)",
+        r"unflatten: sizes must be non-empty",
     ],
     RESHAPE: [
         r"don't multiply up to the size of dim",
         r"is invalid for input of size",
+        r"cannot reshape tensor of 0 elements into shape .* because the unspecified dimension size -1 can be any value",
         r"is not divisible by the square of upscale_factor",
         r"to be divisible by downscale_factor",
         r"Halving dimension must be even",
@@ -122,6 +124,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"t\(\) expects a tensor with <= 2 dimensions",
         r"mat2 must be a matrix, got 1-D tensor",
         r"Dimension specified as -1 but tensor has no dimensions",
+        r"Dimension specified as -?\d+ but tensor has no dimensions",
         r"the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions in the tensor",
         r"Input tensor must have at least \d+ dimensions, but got \d+",
         r"Expected \d+D or higher dimensionality\s+input",  # F.local_response_norm's message has a run of spaces

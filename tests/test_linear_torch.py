@@ -23,7 +23,7 @@ def linear_case(draw):
         if draw(st.booleans()):
             kw["bias"] = draw(st.booleans())
         last = draw(st.sampled_from([cin, cin, draw(small)]))
-        shape = lead_dims(draw) + (last,) if draw(st.integers(0, 15)) else ()
+        shape = lead_dims(draw) + (last,) if draw(st.sampled_from([True] * 15 + [False])) else ()
         args, kwargs = split_positional(kw, ["in_features", "out_features", "bias"], draw(st.integers(0, 3)))
         return ("torch.nn.Linear", args, kwargs, [T(shape)], None)
     if kind == "Bilinear":
@@ -49,7 +49,7 @@ def linear_case(draw):
     else:
         w = (2, cin, 2)
     last = draw(st.sampled_from([cin, cin, draw(small)]))
-    x = lead_dims(draw) + (last,) if draw(st.integers(0, 15)) else ()
+    x = lead_dims(draw) + (last,) if draw(st.sampled_from([True] * 15 + [False])) else ()
     kwargs = {}
     args = [T(x), T(w)]
     if draw(st.booleans()):

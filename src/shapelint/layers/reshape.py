@@ -63,21 +63,30 @@ class FlattenFunction(Layer):
 
 
 def infer_sizes(name: str, sizes: Sequence[Any], total: Dim, what: str) -> Tuple[Optional[Tuple[Dim, ...]], Optional[Failure]]:
-    """Resolve one ``-1`` in ``sizes`` against ``total`` elements (view/reshape/unflatten)."""
-    if sum(1 for s in sizes if s == -1) > 1:
-        return None, Failure(ARGS, f"{name} sizes {list(sizes)} have more than one -1")
-    if any(is_int(s) and s < -1 for s in sizes):
-        return None, Failure(ARGS, f"{name} sizes {list(sizes)} have a negative size")
-    rest = prod(s for s in sizes if s != -1)
+    """Resolve one ``-1`` in ``sizes`` against ``total`` elements (view/reshape/unflatten).
+
+    ATen's ``infer_size``: sizes are checked left to right (a second ``-1``, a size below
+    -1), then the product must equal ``total``, or divide it when a ``-1`` is inferred;
+    a ``-1`` next to a zero size is ambiguous.
+    """
+    infer: Optional[int] = None
+    for i, s in enumerate(sizes):
+        if is_int(s) and s == -1:
+            if infer is not None:
+                return None, Failure(ARGS, f"{name} sizes {list(sizes)} have more than one -1")
+            infer = i
+        elif is_int(s) and s < 0:
+            return None, Failure(ARGS, f"{name} sizes {list(sizes)} have a negative size {s}")
+    rest = prod(s for i, s in enumerate(sizes) if i != infer)
     if not is_int(total) or not is_int(rest):
-        return tuple(s if is_int(s) and s != -1 else None for s in sizes), None
-    if -1 in sizes:
-        if rest == 0 or total % rest:  # type: ignore[operator]
-            return None, Failure(RESHAPE, f"{name} cannot split {what} of size {total} into {list(sizes)}")
-        return tuple(total // rest if s == -1 else s for s in sizes), None  # type: ignore[operator]
-    if rest != total:
-        return None, Failure(RESHAPE, f"{name} sizes {list(sizes)} multiply to {rest}, not to {what} of size {total}")
-    return tuple(sizes), None
+        return tuple(s if is_int(s) and i != infer else None for i, s in enumerate(sizes)), None
+    if total == rest or (infer is not None and rest > 0 and total % rest == 0):  # type: ignore[operator]
+        if infer is None:
+            return tuple(sizes), None
+        if rest == 0:
+            return None, Failure(RESHAPE, f"{name} sizes {list(sizes)}: the -1 is ambiguous next to a zero size")
+        return tuple(total // rest if i == infer else s for i, s in enumerate(sizes)), None  # type: ignore[operator]
+    return None, Failure(RESHAPE, f"{name} sizes {list(sizes)} multiply to {rest}, which does not fit {what} of size {total}")
 
 
 class Unflatten(Layer):
@@ -93,14 +102,16 @@ class Unflatten(Layer):
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
         x, dim, sizes = inputs[0], cfg["dim"], cfg["unflattened_size"]
+        if isinstance(sizes, (tuple, list)) and len(sizes) == 0:
+            return Result(None, Failure(ARGS, "Unflatten unflattened_size must not be empty", arg="unflattened_size"))
         if x is None or not is_int(dim) or not isinstance(sizes, (tuple, list)):
             return Result(None)
         d = norm_dim(dim, len(x))
         if d is None or len(x) == 0:
-            return Result(None, Failure(RANK, f"Unflatten dim={dim} is out of range for a {len(x)}-D input {fmt_shape(x)}"))
+            return Result(None, Failure(RANK, f"Unflatten dim={dim} is out of range for a {len(x)}-D input {fmt_shape(x)}", arg="dim"))
         new, failure = infer_sizes("Unflatten", sizes, x[d], f"dim {d}")
         if new is None:
-            return Result(None, failure)
+            return Result(None, failure if failure is None else Failure(failure.kind, failure.message, arg="unflattened_size"))
         return Result(tuple(x[:d]) + new + tuple(x[d + 1 :]))
 
 
