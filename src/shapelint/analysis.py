@@ -44,12 +44,13 @@ def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
     return out
 
 
-def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape]) -> Trace:
+def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], training: Optional[bool] = None) -> Trace:
+    """Build ``cls`` with its defaults and run its forward; ``training`` None follows both modes."""
     info = cls.info
-    machine = Machine(index)
+    machine = Machine(index, training=training)
     trace = Trace(cls.name, info.filename, info.line(cls.node.name), input_shape)
     try:
-        root = machine.instantiate(cls, [], {}, Site(info, cls.node.name), None)
+        root = machine.instantiate(cls, [], {}, Site(info, cls.node.name), None, open_ended=True)
         modules = walk_modules(root)
         machine.names = {id(m): name for name, m in modules if name}
         trace.params = total_params(root, modules)
@@ -121,7 +122,7 @@ def to_finding(failure: Failure, site: Site, note: str, call: Optional[Site]) ->
     return Finding(KIND_TO_CODE[failure.kind], message, info.filename, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, fix)
 
 
-def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None) -> List[Trace]:
+def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None) -> List[Trace]:
     """Traces for the module classes of one file (``only``: just that class)."""
     classes = model_classes(info, Machine(index))
-    return [run_model(index, cls, inputs.get(cls.name)) for cls in classes if only is None or cls.name == only]
+    return [run_model(index, cls, inputs.get(cls.name), training) for cls in classes if only is None or cls.name == only]

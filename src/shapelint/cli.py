@@ -118,7 +118,7 @@ def _shapes(args: argparse.Namespace) -> int:
         if not targets:
             raise UsageError(f"{path_text}: no class declares its input; use FILE::CLASS --input DIMS")
     inputs = {n: (dims if dims is not None else result.declared[n]) for n in targets}
-    traces = [t for name in targets for t in analyse(index, info, inputs, only=name)]
+    traces = [t for name in targets for t in analyse(index, info, inputs, only=name, training=False)]
     sys.stdout.write(shapes_report.table(traces) if args.output_format == "table" else shapes_report.as_json(traces))
     return 0
 

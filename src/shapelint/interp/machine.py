@@ -193,8 +193,9 @@ def _plain(v: Any) -> bool:
 class Machine:
     """Interprets the code of one project; one instance per checked file run."""
 
-    def __init__(self, index: ProjectIndex, reporter: Optional[Reporter] = None) -> None:
+    def __init__(self, index: ProjectIndex, reporter: Optional[Reporter] = None, training: Optional[bool] = None) -> None:
         self.index = index
+        self.training = UNKNOWN if training is None else training  # a module's ``self.training``
         self.reporter = reporter or Reporter()
         self.steps = 0
         self.depth = 0
@@ -458,12 +459,15 @@ class Machine:
         return None
 
     # ------------------------------------------------------------------ functions
-    def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward") -> Any:
+    def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
+        """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
         if self.depth >= MAX_DEPTH:
             return UNKNOWN
         env: Dict[str, Any] = dict(fn.closure or {})
+        if fn.owner is not None:
+            env["__class__"] = fn.owner
         frame = Frame(fn.info, env, phase=phase)
-        if not self.bind_params(fn.node.params, args, kwargs, frame, sites):
+        if not self.bind_params(fn.node.params, args, kwargs, frame, sites, open_ended):
             return UNKNOWN
         self.depth += 1
         try:
@@ -482,7 +486,7 @@ class Machine:
             result = merge_values(list(early) + [result])
         return result
 
-    def bind_params(self, params: cst.Parameters, args: List[Any], kwargs: Dict[str, Any], frame: Frame, sites: Optional["ArgSites"]) -> bool:
+    def bind_params(self, params: cst.Parameters, args: List[Any], kwargs: Dict[str, Any], frame: Frame, sites: Optional["ArgSites"], open_ended: bool = False) -> bool:
         positional = list(params.posonly_params) + list(params.params)
         env, origins = frame.env, frame.origins
         remaining = dict(kwargs)
@@ -503,7 +507,7 @@ class Machine:
         extra = args[len(positional):]
         star = params.star_arg
         if isinstance(star, cst.Param):
-            env[star.name.value] = tuple(extra)
+            env[star.name.value] = UNKNOWN if open_ended else tuple(extra)
         elif extra:
             return False
         for p in params.kwonly_params:
@@ -518,7 +522,7 @@ class Machine:
                 env[name] = UNKNOWN
         if params.star_kwarg is not None:
             kw = params.star_kwarg.name.value
-            env[kw] = remaining
+            env[kw] = UNKNOWN if open_ended else remaining
             if sites is not None:
                 for key in remaining:
                     if key in sites.keywords:
@@ -551,10 +555,10 @@ class Machine:
 
     def find_method(self, cls: ClassRef, name: str) -> Optional[FuncRef]:
         for c in self.mro(cls):
-            if isinstance(c, ClassRef) and isinstance(c.node.body, cst.IndentedBlock):
-                for stmt in c.node.body.body:
-                    if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-                        return FuncRef(c.info, stmt)
+            if isinstance(c, ClassRef):
+                found = self._own_method(c, name)
+                if found is not None:
+                    return found
         return None
 
     def class_attr(self, cls: ClassRef, name: str) -> Any:
@@ -578,7 +582,7 @@ class Machine:
         base = self.torch_base(cls)
         return base is not None and (base in MODULE_QUALNAMES or base in CONTAINER_QUALNAMES or (lookup(base) is not None and not lookup(base).functional))  # type: ignore[union-attr]
 
-    def instantiate(self, cls: ClassRef, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], sites: Optional["ArgSites"]) -> Any:
+    def instantiate(self, cls: ClassRef, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], sites: Optional["ArgSites"], open_ended: bool = False) -> Any:
         base = self.torch_base(cls)
         container = CONTAINER_QUALNAMES.get(base or "")
         obj = ModuleObj(cls.name, "custom", site=site, cls=cls, container=container)
@@ -587,7 +591,7 @@ class Machine:
             obj.kind = "leaf-subclass"
         init = self.find_method(cls, "__init__")
         if init is not None:
-            self.call_function(init, [obj] + list(args), kwargs, ArgSites([None] + list(sites.positional), sites.keywords) if sites else None, phase="init")
+            self.call_function(init, [obj] + list(args), kwargs, ArgSites([None] + list(sites.positional), sites.keywords) if sites else None, phase="init", open_ended=open_ended)
         elif container:
             self.fill_container(obj, container, args, kwargs, sites)
         elif base_spec is not None:
@@ -978,6 +982,8 @@ class Machine:
                 return UNKNOWN if v is UNKNOWN else v
             if name in MODULE_METHODS:
                 return BoundMethod(obj, name)
+            if name == "training":
+                return self.training
             return UNKNOWN
         if isinstance(obj, Tensor):
             if name == "shape":
@@ -1004,6 +1010,10 @@ class Machine:
             return self.call_super(func.attr.value, node, frame)
         callee = self.eval(func, frame)
         args, kwargs, sites = self.eval_args(node, frame)
+        if args is None and isinstance(callee, TorchRef):
+            spec = lookup(callee.qualname)
+            if spec is not None and not spec.functional:
+                return ModuleObj(spec.name, "leaf", site=Site(frame.info, node), spec=spec, complete=False)
         if args is None:
             if isinstance(callee, ModuleObj) or (isinstance(callee, BoundMethod) and isinstance(callee.obj, (ModuleObj, Tensor))):
                 return Tensor(None)
@@ -1050,9 +1060,8 @@ class Machine:
         args, kwargs, sites = self.eval_args(node, frame)
         if not isinstance(me, ModuleObj) or me.cls is None or args is None:
             return UNKNOWN
-        # the next class after the one whose method is running: approximate with the MRO
-        # after the class that defines the current function
-        current = self._defining_class(me.cls, frame)
+        # the classes after the one that defines the running method, in self's MRO
+        current = frame.env.get("__class__", me.cls)
         chain = self.mro(me.cls)
         after = chain[chain.index(current) + 1:] if current in chain else chain[1:]
         for c in after:
@@ -1076,17 +1085,14 @@ class Machine:
         return UNKNOWN
 
     def _own_method(self, cls: ClassRef, name: str) -> Optional[FuncRef]:
+        """The method ``name`` defined in the class body itself; the last definition wins
+        (as in Python: ``@overload`` stubs come first)."""
+        found = None
         if isinstance(cls.node.body, cst.IndentedBlock):
             for stmt in cls.node.body.body:
                 if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-                    return FuncRef(cls.info, stmt)
-        return None
-
-    def _defining_class(self, cls: ClassRef, frame: Frame) -> Any:
-        marker = frame.env.get("__class__")
-        if marker is not None:
-            return marker
-        return cls
+                    found = FuncRef(cls.info, stmt, owner=cls)
+        return found
 
     def call(self, callee: Any, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
         self.current_site = site
@@ -1588,10 +1594,14 @@ def _isinstance(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
             names.append(k.__shapelint_type__)
         else:
             return UNKNOWN
+    is_tensor_type = [n == "torch.Tensor" for n in names]
     if isinstance(v, Tensor):
-        return any(n in ("torch.Tensor", "torch.tensor") for n in names) or UNKNOWN
-    if isinstance(v, (list, tuple, int, float, str, dict)) and not isinstance(v, bool) and all(isinstance(n, str) and n.startswith("py:") for n in names):
-        return any(type(v).__name__ == n[3:] for n in names)
+        if any(is_tensor_type):
+            return True
+        return False if all(isinstance(n, str) and n.startswith("py:") for n in names) else UNKNOWN
+    if isinstance(v, (list, tuple, int, float, str, dict)) and not isinstance(v, bool):
+        if all(isinstance(n, str) and (n.startswith("py:") or n == "torch.Tensor") for n in names):
+            return any(type(v).__name__ == n[3:] for n in names if n.startswith("py:"))
     return UNKNOWN
 
 

@@ -56,6 +56,7 @@ class FuncRef:
     info: "ModuleInfo"
     node: cst.FunctionDef
     closure: Optional[Dict[str, Any]] = None  # for nested functions
+    owner: Optional["ClassRef"] = None  # the class a method is defined in, for super()
 
     @property
     def name(self) -> str:
