@@ -32,6 +32,7 @@ class Trace:
     params: Optional[int] = None
     macs: Optional[int] = None
     complete: bool = True  # False when the analysis stopped early (budget) or could not build the model
+    error: Optional[str] = None  # an internal error: a bug in shapelint, reported, never a traceback
 
 
 def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
@@ -48,7 +49,7 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
     """Build ``cls`` with its defaults and run its forward; ``training`` None follows both modes."""
     info = cls.info
     machine = Machine(index, training=training)
-    trace = Trace(cls.name, info.filename, info.line(cls.node.name), input_shape)
+    trace = Trace(cls.name, info.filename, info.class_lines(cls.name)[0], input_shape)
     try:
         root = machine.instantiate(cls, [], {}, Site(info, cls.node.name), None, open_ended=True)
         modules = walk_modules(root)
@@ -60,6 +61,11 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         trace.complete = root.complete
     except Budget:
         trace.complete = False
+    except RecursionError:
+        trace.complete = False  # pathologically deep code: give up on this model quietly
+    except Exception as e:  # noqa: BLE001 - a bug of ours must not become a user's traceback
+        trace.complete = False
+        trace.error = f"{type(e).__name__}: {e}"
     trace.rows = list(machine.reporter.rows)
     trace.findings = [to_finding(*f) for f in machine.reporter.failures]
     if trace.rows and all(r.macs is not None for r in trace.rows):
@@ -104,7 +110,7 @@ def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
     return found
 
 
-def to_finding(failure: Failure, site: Site, note: str, call: Optional[Site]) -> Finding:
+def to_finding(failure: Failure, site: Site, note: object, call: Optional[Site]) -> Finding:
     info = site.info
     pos = info.positions[site.node]
     message = failure.message

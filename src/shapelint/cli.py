@@ -53,6 +53,7 @@ def _parser() -> _Parser:
     check.add_argument("--input", action="append", default=[], metavar="SPEC", help="CLASS=DIMS or FILE::CLASS=DIMS, e.g. Net=4x3x32x32")
     check.add_argument("--output-format", choices=sorted(FORMATS), default="full")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write a cache (shapelint keeps none yet)")
     shapes = sub.add_parser("shapes", help="the static summary table of a model: every layer call with its shapes")
     shapes.add_argument("target", metavar="FILE[::CLASS]")
     shapes.add_argument("--input", metavar="DIMS", help="the input shape, e.g. 4x3x32x32 or N,3,224,224")
@@ -74,16 +75,24 @@ def _check(args: argparse.Namespace) -> int:
         specs.append((target, dims))
     findings: List[Finding] = []
     sources: Dict[str, List[str]] = {}
+    errors = 0
+    index = ProjectIndex()
     for path in _python_files(args.paths):
-        result = check_path(path, specs)
+        result = check_path(path, specs, index)
         for warning in result.warnings:
             print(f"shapelint: warning: {warning}", file=sys.stderr)
+        for trace in result.traces:
+            if trace.error:
+                errors += 1
+                print(f"shapelint: error: internal error while analysing {trace.filename}::{trace.model}: {trace.error} (please report it)", file=sys.stderr)
         if result.findings:
             sources[result.filename] = path.read_text(encoding="utf-8", errors="replace").splitlines()
         findings.extend(result.findings)
     sys.stdout.write(FORMATS[args.output_format](findings, sources))
     if not findings and args.output_format in ("full", "concise"):
         print("All checks passed!")
+    if errors:
+        return 2
     return 1 if findings and not args.exit_zero else 0
 
 
@@ -136,6 +145,7 @@ def _rule(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))  # interpreting nested code recurses
     try:
         args = _parser().parse_args(argv)
         if args.command == "check":

@@ -47,9 +47,7 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     if "torch" not in source:  # cheap pre-filter, as TorchFix does
         return result
     index = index or ProjectIndex()
-    info = index.load(Path(filename), source) if filename != "<source>" else None
-    if info is None:
-        info = ModuleInfo(None, source, module, "")
+    info = index.add(Path(filename), source, module) if filename != "<source>" else ModuleInfo(None, source, module, "")
     lines = source.splitlines()
     declared: Dict[str, Optional[Shape]] = {}
     machine = Machine(index)
@@ -83,8 +81,7 @@ def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str
     for target, dims in reversed(list(inputs)):  # the last --input wins
         if _matches(target, filename, name):
             return dims
-    class_line = info.line(cls.name)
-    first_line = info.line(cls.decorators[0]) if cls.decorators else class_line
+    class_line, first_line = info.class_lines(name)
     shape, error = source_declaration(lines, class_line, first_line)
     if error:
         warnings.append(f"{filename}:{class_line}: ignoring the input declaration of {name}: {error}")

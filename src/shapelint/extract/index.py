@@ -6,6 +6,7 @@ so relative imports resolve, and absolute ones resolve under the same roots.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -37,6 +38,7 @@ class ModuleInfo:
         self.name = name  # dotted module name ("" when unknown)
         self.is_package = path is not None and path.stem == "__init__"
         self._positions = None
+        self._class_lines: Optional[Dict[str, Tuple[int, int]]] = None
         self.imports: Dict[str, str] = {}
         self.defs: Dict[str, cst.CSTNode] = {}  # classes, functions, top-level assignment values
         self.globals: Dict[str, object] = {}  # evaluated lazily by the interpreter
@@ -50,6 +52,24 @@ class ModuleInfo:
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
+
+    def class_lines(self, name: str) -> Tuple[int, int]:
+        """(line of ``class``, first line including decorators) of a top-level class.
+
+        From Python's own parser: resolving libcst positions means generating the whole
+        file's code again, which a clean run should not pay for.
+        """
+        if self._class_lines is None:
+            self._class_lines = {}
+            try:
+                tree = ast.parse(self.source)
+            except (SyntaxError, ValueError):
+                tree = ast.Module(body=[], type_ignores=[])
+            for stmt in tree.body:
+                if isinstance(stmt, ast.ClassDef):
+                    first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
+                    self._class_lines[stmt.name] = (stmt.lineno, first)
+        return self._class_lines.get(name, (1, 1))
 
     def _package(self) -> str:
         return self.name if self.is_package else self.name.rpartition(".")[0]
@@ -126,16 +146,24 @@ class ProjectIndex:
         key = path.resolve()
         if key in self._by_path:
             return self._by_path[key]
-        info: Optional[ModuleInfo] = None
         try:
             text = source if source is not None else key.read_text(encoding="utf-8")
-            root, name = package_of(key)
-            self.add_root(root)
-            info = ModuleInfo(path, text, cst.parse_module(text), name)
+            return self.add(path, text, cst.parse_module(text))
         except (OSError, UnicodeDecodeError, cst.ParserSyntaxError):
-            info = None
+            self._by_path[key] = None
+            return None
+
+    def add(self, path: Path, source: str, module: cst.Module) -> ModuleInfo:
+        """Register a file parsed elsewhere (each file is parsed once)."""
+        key = path.resolve()
+        known = self._by_path.get(key)
+        if known is not None:
+            return known
+        root, name = package_of(key)
+        self.add_root(root)
+        info = ModuleInfo(path, source, module, name)
         self._by_path[key] = info
-        if info is not None and info.name:
+        if info.name:
             self._by_name.setdefault(info.name, info)
         return info
 

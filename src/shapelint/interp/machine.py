@@ -20,7 +20,7 @@ from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
 from ..layers.tensor import broadcast, cat, permute, reduce, reshape, squeeze, stack, transpose, unsqueeze
 from ..extract.index import ModuleInfo, ProjectIndex
-from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Parameter, Partial, Site, Tensor, TorchRef
+from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Note, Parameter, Partial, Site, Tensor, TorchRef
 
 CONTAINER_QUALNAMES = {
     "torch.nn.Sequential": "sequential",
@@ -87,13 +87,19 @@ class Frame:
 
 @dataclass(frozen=True)
 class Row:
+    """One leaf-module call, as the ``shapes`` table shows it."""
+
     name: str
     type: str
-    line: int
+    site: Optional[Site]  # the module's constructor call
     input_shape: Any
     output_shape: Any
     params: Optional[int]
     macs: Optional[int]
+
+    @property
+    def line(self) -> int:
+        return self.site.info.line(self.site.node) if self.site is not None else 0
 
 
 class Reporter:
@@ -105,7 +111,7 @@ class Reporter:
         self._seen: set = set()
         self.rows: List[Row] = []
 
-    def fail(self, failure: Optional[Failure], site: Optional[Site], note: str = "", call: Optional[Site] = None) -> None:
+    def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", call: Optional[Site] = None) -> None:
         if failure is None or site is None:
             return
         key = (id(site.node), failure.kind, failure.message)
@@ -1282,13 +1288,12 @@ class Machine:
         x = args[0] if args else UNKNOWN
         shape = x.shape if isinstance(x, Tensor) else None
         name = self.names.get(id(obj))
-        line = obj.site.info.line(obj.site.node) if obj.site is not None else 0
         spec, cfg = obj.spec, obj.cfg
         if spec is None or cfg is None:
             if obj.bind_failure is not None:
                 self.fail_module(obj, obj.bind_failure, "")
             if name is not None:
-                self.reporter.rows.append(Row(name, obj.type_name, line, shape, None, spec.params(cfg) if spec and cfg else None, None))
+                self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, None, spec.params(cfg) if spec and cfg else None, None))
             return Tensor(None)
         if shape is None and isinstance(x, Tensor):
             shape = seed_input(spec, cfg)
@@ -1298,26 +1303,26 @@ class Machine:
         self.fail_module(obj, res.failure, note)
         if name is not None:
             macs = spec.macs(cfg, inputs, res.shape) if res.failure is None else None
-            self.reporter.rows.append(Row(name, obj.type_name, line, shape, res.shape, spec.params(cfg), macs))
+            self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, res.shape, spec.params(cfg), macs))
         if res.shape is not None and res.shape == shape and isinstance(x, Tensor):
             return Tensor(res.shape, x.note)
         label = name or obj.type_name
-        return Tensor(res.shape, f"from {label}, line {line}")
+        return Tensor(res.shape, Note(f"from {label}, line {{line}}", obj.site))
 
     # ------------------------------------------------------------------ reporting
-    def fail(self, failure: Optional[Failure], site: Optional[Site], note: str = "") -> None:
+    def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "") -> None:
         self.reporter.fail(failure, site, note)
 
-    def fail_module(self, obj: ModuleObj, failure: Optional[Failure], note: str) -> None:
+    def fail_module(self, obj: ModuleObj, failure: Optional[Failure], note: Any) -> None:
         if failure is None or obj.site is None:
             return
         target = obj.arg_sites.get(failure.arg) if failure.arg else None
         self.reporter.fail(failure, target or obj.site, note, obj.site)
 
-    def note(self, op: str, out: Any, before: Any, site: Site) -> str:
-        line = site.info.line(site.node)
+    def note(self, op: str, out: Any, before: Any, site: Site) -> Note:
+        """For a flatten or reshape: how the merged last dim was made, e.g. 16×5×5."""
         if out is None or before is None or not out:
-            return f"after {op}, line {line}"
+            return Note(f"after {op}, line {{line}}", site)
         last = out[-1]
         tail: List[Any] = []
         for d in reversed(before):
@@ -1325,8 +1330,8 @@ class Machine:
             if prod(tail) == last:
                 break
         if len(tail) > 1 and prod(tail) == last:
-            return f"{'×'.join(str(d) for d in tail)} after {op}, line {line}"
-        return f"after {op}, line {line}"
+            return Note(f"{'×'.join(str(d) for d in tail)} after {op}, line {{line}}", site)
+        return Note(f"after {op}, line {{line}}", site)
 
 
 def seed_input(spec: Layer, cfg: Any) -> Any:

@@ -20,9 +20,29 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Provenance for messages, e.g. "16×5×5 after flatten, line {line}".
+
+    The line is looked up only when a message is written: positions cost a pass over
+    the whole file, which a clean run should not pay for.
+    """
+
+    template: str
+    site: Optional["Site"] = None
+
+    def __str__(self) -> str:
+        if self.site is None or "{line}" not in self.template:
+            return self.template
+        return self.template.replace("{line}", str(self.site.info.line(self.site.node)))
+
+    def __bool__(self) -> bool:
+        return bool(self.template)
+
+
+@dataclass(frozen=True)
 class Tensor:
     shape: Optional[Shape]  # None: not even the rank is known
-    note: str = ""  # provenance for messages: "16×5×5 after flatten, line 21"
+    note: Any = ""  # provenance for messages: a Note (or "")
 
     @property
     def rank(self) -> Optional[int]:
@@ -147,6 +167,6 @@ def walk_modules(root: ModuleObj, prefix: str = "") -> List[Tuple[str, ModuleObj
 
 
 __all__ = [
-    "UNKNOWN", "Tensor", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
+    "UNKNOWN", "Note", "Tensor", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
     "ModuleObj", "walk_modules", "CONTAINERS",
 ]
