@@ -36,6 +36,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Padding size should be less than the corresponding input dimension",
         r"Padding value causes wrapping around more than once",
         r"could not construct a memory descriptor",  # oneDNN, transposed conv output below 1
+        r"input image \(T: \d+ H: \d+ W: \d+\) smaller than kernel size",  # avg_pool3d
     ],
     CHANNELS: [
         r"expected input\[.*\] to have \d+ channels, but got \d+ channels",
@@ -86,6 +87,12 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"expected stride to be a single integer value or a list of",
         r"expected to be divisible by \d+ at dimension 0",
         r"pad must be non-negative",
+        r"max_pool1d\(\) (kernel_size|stride|dilation) must be greater than zero",
+        r"max_pool1d\(\) padding must be non-negative",
+        r"stride should not be zero",
+        r"divisor must be not zero",
+        r"adaptive_(avg|max)_pool[123]d: elements of output_size must be greater than or equal to 0",
+        r"Trying to create tensor with negative dimension -\d+",  # adaptive_max_pool: negative output_size
         r"only one dimension can be inferred",
         r"invalid shape dimension",
         r"Expected normalized_shape to be at least 1-dimensional",
@@ -118,6 +125,9 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Padding length too large",
         r"Only 2D, 3D, 4D, 5D padding with non-constant padding are supported",
         r"Expected 2D or 3D input",
+        r"Expected \d+ to \d+ dimensions, but got \d+-dimensional tensor",  # checkDimRange
+        r"Input dimension should be at least \d+",  # adaptive pooling's _list_with_default
+        r"adaptive_(avg|max)_pool[23]d\(\): Expected \d+D or \d+D tensor, but got",
         r"at least 3 dimensions",
         r"input dimensions do not match",
         r"both arguments to linear need to be at least 1D",

@@ -1,0 +1,100 @@
+"""Pooling modules against torch: drawn configurations and inputs, valid and invalid."""
+
+from conftest import CASES_PER_FAMILY
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import T, agree, split_positional
+
+
+def per_dim(dims, elem):
+    return st.one_of(elem, st.tuples(*[elem] * dims))
+
+
+@st.composite
+def sizes(draw, lo, hi, bad, percent=5):
+    """Mostly in [lo, hi], now and then (``percent`` in 100) a value torch refuses (``bad``)."""
+    if draw(st.integers(0, 99)) in range(40, 40 + percent):  # mid-range, so hypothesis does not favour it
+        return draw(st.sampled_from(bad))
+    return draw(st.integers(lo, hi))
+
+
+@st.composite
+def input_shape(draw, dims):
+    channels = draw(st.integers(1, 3))
+    spatial = tuple(draw(st.integers(1, 9)) for _ in range(dims))
+    shape = ((2,) if draw(st.booleans()) else ()) + (channels,) + spatial
+    rank_off = draw(st.sampled_from([0] * 12 + [-1, 1]))
+    if rank_off < 0:
+        shape = shape[1:]
+    elif rank_off > 0:
+        shape = (1,) + shape
+    return shape
+
+
+@st.composite
+def pool_case(draw, kind):
+    dims = draw(st.sampled_from([1, 2, 3]))
+    kw = {"kernel_size": draw(per_dim(dims, sizes(1, 5, [0, -1])))}
+    stride = draw(st.sampled_from(["absent", None, "int"]))
+    if stride is None:
+        kw["stride"] = None
+    elif stride == "int":
+        kw["stride"] = draw(per_dim(dims, sizes(1, 3, [0, -1])))
+    if draw(st.integers(0, 2)) == 0:  # often too large for a small kernel
+        kw["padding"] = draw(per_dim(dims, sizes(0, 2, [-1, 3])))
+    if kind == "max":
+        if draw(st.booleans()):
+            kw["dilation"] = draw(per_dim(dims, sizes(1, 3, [0, -1])))
+        if draw(st.booleans()):
+            kw["return_indices"] = draw(st.booleans())
+    else:
+        if draw(st.booleans()):
+            kw["count_include_pad"] = draw(st.booleans())
+        if dims > 1 and draw(st.booleans()):
+            kw["divisor_override"] = draw(st.sampled_from([None, 1, 3, 5, 0]))
+    if draw(st.booleans()):
+        kw["ceil_mode"] = draw(st.booleans())
+    name = f"{kind.capitalize()}Pool{dims}d"
+    order = ["kernel_size", "stride", "padding"]
+    args, kwargs = split_positional(kw, order, draw(st.integers(0, 3)))
+    return name, args, kwargs, draw(input_shape(dims))
+
+
+@st.composite
+def adaptive_case(draw):
+    dims = draw(st.sampled_from([1, 2, 3]))
+    kind = draw(st.sampled_from(["Avg", "Max"]))
+    entry = sizes(0, 6, [-1, -2], percent=25)
+    if draw(st.booleans()):
+        size = draw(entry)
+    elif dims == 1:
+        size = (draw(entry),)
+    else:  # a None entry keeps that input dimension
+        size = tuple(draw(st.one_of(entry, entry, st.none())) for _ in range(dims))
+    kw = {"output_size": size}
+    if kind == "Max" and draw(st.booleans()):
+        kw["return_indices"] = draw(st.booleans())
+    name = f"Adaptive{kind}Pool{dims}d"
+    args, kwargs = split_positional(kw, ["output_size"], draw(st.integers(0, 1)))
+    return name, args, kwargs, draw(input_shape(dims))
+
+
+@settings(max_examples=CASES_PER_FAMILY)
+@given(pool_case("max"))
+def test_max_pool_agrees_with_torch(case):
+    name, args, kwargs, shape = case
+    agree("max-pool", f"torch.nn.{name}", args, kwargs, [T(shape)])
+
+
+@settings(max_examples=CASES_PER_FAMILY)
+@given(pool_case("avg"))
+def test_avg_pool_agrees_with_torch(case):
+    name, args, kwargs, shape = case
+    agree("avg-pool", f"torch.nn.{name}", args, kwargs, [T(shape)])
+
+
+@settings(max_examples=CASES_PER_FAMILY)
+@given(adaptive_case())
+def test_adaptive_pool_agrees_with_torch(case):
+    name, args, kwargs, shape = case
+    agree("adaptive-pool", f"torch.nn.{name}", args, kwargs, [T(shape)])
