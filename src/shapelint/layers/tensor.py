@@ -87,12 +87,15 @@ def permute(x: Optional[Shape], dims: Sequence[Any]) -> Result:
         return Result(None)
     if len(dims) != len(x):
         return Result(None, Failure(RANK, f"permute{tuple(dims)} needs {len(x)} dims for a tensor of shape {fmt_shape(x)}"))
-    norm = [norm_dim(d, len(x)) for d in dims]
-    if None in norm:
-        return Result(None, Failure(RANK, f"permute{tuple(dims)}: dim out of range for a tensor of shape {fmt_shape(x)}"))
-    if len(set(norm)) != len(norm):
-        return Result(None, Failure(ARGS, f"permute{tuple(dims)}: repeated dim"))
-    return Result(tuple(x[d] for d in norm))  # type: ignore[index]
+    norm: List[int] = []
+    for d in dims:  # torch wraps and checks each dim in turn
+        n = norm_dim(d, len(x))
+        if n is None:
+            return Result(None, Failure(RANK, f"permute{tuple(dims)}: dim {d} out of range for a tensor of shape {fmt_shape(x)}"))
+        if n in norm:
+            return Result(None, Failure(ARGS, f"permute{tuple(dims)}: dim {d} repeated"))
+        norm.append(n)
+    return Result(tuple(x[d] for d in norm))
 
 
 def transpose(x: Optional[Shape], a: Any, b: Any) -> Result:
@@ -121,6 +124,8 @@ def squeeze(x: Optional[Shape], dim: Any = None) -> Result:
     norm = [norm_dim(d, len(x)) for d in dims]
     if None in norm:
         return Result(None, Failure(RANK, f"squeeze({dim}): dim out of range for a tensor of shape {fmt_shape(x)}"))
+    if len(x) == 0:  # a 0-D tensor takes dim 0 or -1 and stays 0-D
+        return Result(())
     if any(not is_int(x[d]) for d in norm):  # type: ignore[index]
         return Result(None)
     return Result(tuple(d for i, d in enumerate(x) if not (i in norm and d == 1)))
@@ -193,13 +198,13 @@ def stack(shapes: Sequence[Optional[Shape]], dim: Any = 0) -> Result:
         return Result(None)
     first = shapes[0]
     assert first is not None
+    d = norm_dim(dim, len(first) + 1)
+    if d is None:
+        return Result(None, Failure(RANK, f"torch.stack dim={dim} is out of range for tensors of shape {fmt_shape(first)}"))
     for i, s in enumerate(shapes[1:], 1):
         assert s is not None
         if len(s) != len(first) or any(_same(a, b) is False for a, b in zip(first, s)):
             return Result(None, Failure(MERGE, f"torch.stack: tensor {i} has shape {fmt_shape(s)} but tensor 0 has {fmt_shape(first)}"))
-    d = norm_dim(dim, len(first) + 1)
-    if d is None:
-        return Result(None, Failure(RANK, f"torch.stack dim={dim} is out of range for tensors of shape {fmt_shape(first)}"))
     merged = tuple(_pick([s[i] for s in shapes]) if not all(_same(first[i], s[i]) for s in shapes) else first[i] for i in range(len(first)))  # type: ignore[index]
     return Result(merged[:d] + (len(shapes),) + merged[d:])
 
@@ -241,6 +246,8 @@ def reduce(x: Optional[Shape], dim: Any = None, keepdim: Any = False) -> Result:
     norm = [norm_dim(d, len(x)) for d in dims]
     if None in norm:
         return Result(None, Failure(RANK, f"reduction over dim {dim} is out of range for a tensor of shape {fmt_shape(x)}"))
+    if len(x) == 0:
+        return Result(())
     if keepdim:
         return Result(tuple(1 if i in norm else d for i, d in enumerate(x)))
     return Result(tuple(d for i, d in enumerate(x) if i not in norm))
