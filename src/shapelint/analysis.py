@@ -6,6 +6,7 @@ shape) and what ``check`` reports (its findings).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -64,6 +65,8 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
     except RecursionError:
         trace.complete = False  # pathologically deep code: give up on this model quietly
     except Exception as e:  # noqa: BLE001 - a bug of ours must not become a user's traceback
+        if os.environ.get("SHAPELINT_DEBUG"):
+            raise
         trace.complete = False
         trace.error = f"{type(e).__name__}: {e}"
     trace.rows = list(machine.reporter.rows)

@@ -83,6 +83,7 @@ class Frame:
     env: Dict[str, Any]
     origins: Dict[str, Site] = field(default_factory=dict)  # local -> where its value was written
     phase: str = "forward"  # "init" while building modules
+    early: List[Any] = field(default_factory=list)  # values returned on paths that ended early
 
 
 @dataclass(frozen=True)
@@ -401,8 +402,7 @@ class Machine:
         # forward: follow both branches, merge what they leave behind
         outcomes = []
         for branch in (stmt.body, orelse):
-            env = dict(frame.env)
-            sub = Frame(frame.info, env, dict(frame.origins), frame.phase)
+            sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase)
             try:
                 if isinstance(branch, cst.If):
                     self.exec_if(branch, sub)
@@ -415,6 +415,7 @@ class Machine:
                 outcomes.append(("return", r.value))
             except _Raise:
                 outcomes.append(("raise", None))
+            frame.early.extend(sub.early)
         falls = [o[1] for o in outcomes if o[0] == "fall"]
         returns = [o[1] for o in outcomes if o[0] == "return"]
         if not falls:
@@ -426,8 +427,7 @@ class Machine:
             merged[name] = merge_values([e.get(name, UNKNOWN) for e in falls])
         frame.env.clear()
         frame.env.update(merged)
-        if returns:  # one branch returned early, the other goes on: the result is either
-            frame.env["__early_returns__"] = frame.env.get("__early_returns__", []) + returns
+        frame.early.extend(returns)  # one branch returned, another goes on: the result is either
 
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))
@@ -487,9 +487,8 @@ class Machine:
             result = UNKNOWN
         finally:
             self.depth -= 1
-        early = frame.env.get("__early_returns__")
-        if early:
-            result = merge_values(list(early) + [result])
+        if frame.early:
+            result = merge_values(frame.early + [result])
         return result
 
     def bind_params(self, params: cst.Parameters, args: List[Any], kwargs: Dict[str, Any], frame: Frame, sites: Optional["ArgSites"], open_ended: bool = False) -> bool:
@@ -598,6 +597,8 @@ class Machine:
         init = self.find_method(cls, "__init__")
         if init is not None:
             self.call_function(init, [obj] + list(args), kwargs, ArgSites([None] + list(sites.positional), sites.keywords) if sites else None, phase="init", open_ended=open_ended)
+        elif open_ended:
+            obj.complete = False  # torch's own constructor, with arguments we do not know
         elif container:
             self.fill_container(obj, container, args, kwargs, sites)
         elif base_spec is not None:
@@ -1194,11 +1195,18 @@ class Machine:
         return UNKNOWN
 
     def creator(self, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-        sizes: Any = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-        sizes = kwargs.get("size", sizes)
-        if not isinstance(sizes, (tuple, list)):
+        """``torch.zeros(2, 3)``, ``torch.empty((n, m))``: the shape when its rank is known."""
+        if "size" in kwargs:
+            sizes = kwargs["size"]
+        elif len(args) == 1 and isinstance(args[0], (tuple, list)):
+            sizes = args[0]
+        elif len(args) == 1 and not (is_int(args[0]) or isinstance(args[0], Sym)):
+            return Tensor(None)  # an unknown single argument may be a whole size tuple
+        else:
+            sizes = args  # several positional sizes: one dim each
+        if not isinstance(sizes, (tuple, list)) or not all(is_int(v) or isinstance(v, Sym) or v is UNKNOWN for v in sizes):
             return Tensor(None)
-        return Tensor(tuple(_to_dim(s) for s in sizes))
+        return Tensor(tuple(_to_dim(v) for v in sizes))
 
     def apply_function(self, spec: Layer, args: List[Any], kwargs: Dict[str, Any], site: Site) -> Any:
         tensor_params = {p.name for p in spec.signature if p.tensor}
