@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -16,6 +17,8 @@ from .extract.index import ModuleInfo, ProjectIndex
 from .findings import Finding
 from .interp.machine import Machine
 from .layers import Shape
+
+_CLASS = re.compile(r"^[ \t]*class\s", re.MULTILINE)
 
 # --input specs: (target, dims); target is "Class" or "path::Class"
 InputSpecs = Sequence[Tuple[str, Shape]]
@@ -39,12 +42,21 @@ def _matches(target: str, filename: str, cls: str) -> bool:
 
 def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None) -> FileResult:
     result = FileResult(filename)
+    try:  # Python's own parser: fast, and the judge of what is a syntax error
+        compile(source, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as e:
+        row, col = e.lineno or 1, e.offset or 1
+        result.findings.append(Finding("SHP000", f"SyntaxError: {e.msg}", filename, row, col, row, col))
+        return result
+    except ValueError as e:  # e.g. null bytes
+        result.findings.append(Finding("SHP000", f"SyntaxError: {e}", filename, 1, 1, 1, 1))
+        return result
+    if "torch" not in source or not _CLASS.search(source):  # no model can be defined here
+        return result
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as e:
-        result.findings.append(_syntax_error(filename, source, e))
-        return result
-    if "torch" not in source:  # cheap pre-filter, as TorchFix does
+        result.warnings.append(f"{filename}: not analysed: libcst cannot parse it ({e.message})")
         return result
     index = index or ProjectIndex()
     info = index.add(Path(filename), source, module) if filename != "<source>" else ModuleInfo(None, source, module, "")
@@ -64,17 +76,6 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
                 result.findings.append(f)
     result.findings.sort(key=Finding.sort_key)
     return result
-
-
-def _syntax_error(filename: str, source: str, error: cst.ParserSyntaxError) -> Finding:
-    """SHP000 where Python itself places the error (libcst's position is often later)."""
-    try:  # compiling to an AST only parses; nothing is executed
-        compile(source, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as e:
-        row, col = e.lineno or 1, e.offset or 1
-        return Finding("SHP000", f"SyntaxError: {e.msg}", filename, row, col, row, col)
-    row, col = error.raw_line, error.raw_column + 1
-    return Finding("SHP000", f"SyntaxError: {error.message}", filename, row, col, row, col)
 
 
 def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str], info: ModuleInfo, inputs: InputSpecs, warnings: List[str]) -> Optional[Shape]:

@@ -71,53 +71,43 @@ class ModuleInfo:
                     self._class_lines[stmt.name] = (stmt.lineno, first)
         return self._class_lines.get(name, (1, 1))
 
-    def _package(self) -> str:
-        return self.name if self.is_package else self.name.rpartition(".")[0]
-
     def _collect(self) -> None:
-        info = self
-
-        class Imports(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return False  # imports inside functions are local to them
-
-            def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-                return False
-
-            def visit_Import(self, node: cst.Import) -> None:
-                for alias in node.names:
-                    full = dotted(alias.name) or ""
-                    if alias.asname is not None:
-                        info.imports[dotted(alias.asname.name) or ""] = full  # type: ignore[arg-type]
-                    else:
-                        head = full.split(".")[0]
-                        info.imports[head] = head
-
-            def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-                base = dotted(node.module) if node.module is not None else ""
-                if node.relative:
-                    pkg = info._package().split(".") if info._package() else []
-                    up = len(node.relative) - 1
-                    if up > len(pkg):
-                        return
-                    pkg = pkg[: len(pkg) - up] if up else pkg
-                    base = ".".join(pkg + ([base] if base else []))
-                if base is None or isinstance(node.names, cst.ImportStar):
-                    return
-                for alias in node.names:
-                    name = dotted(alias.name) or ""
-                    local = (dotted(alias.asname.name) if alias.asname is not None else name) or ""  # type: ignore[arg-type]
-                    info.imports[local] = f"{base}.{name}" if base else name
-
-        self.module.visit(Imports())
         for stmt in self.module.body:
             self._collect_def(stmt)
 
+    def _import(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name) or ""
+                if alias.asname is not None:
+                    self.imports[dotted(alias.asname.name) or ""] = full  # type: ignore[arg-type]
+                else:  # ``import torch.nn`` binds ``torch``
+                    head = full.split(".")[0]
+                    self.imports[head] = head
+        elif isinstance(node, cst.ImportFrom):
+            base = dotted(node.module) if node.module is not None else ""
+            if node.relative:
+                package = self.name if self.is_package else self.name.rpartition(".")[0]
+                pkg = package.split(".") if package else []
+                up = len(node.relative) - 1
+                if up > len(pkg):
+                    return
+                pkg = pkg[: len(pkg) - up] if up else pkg
+                base = ".".join(pkg + ([base] if base else []))
+            if base is None or isinstance(node.names, cst.ImportStar):
+                return
+            for alias in node.names:
+                name = dotted(alias.name) or ""
+                local = (dotted(alias.asname.name) if alias.asname is not None else name) or ""  # type: ignore[arg-type]
+                self.imports[local] = f"{base}.{name}" if base else name
+
     def _collect_def(self, stmt: cst.CSTNode) -> None:
+        """Top-level definitions and imports (also inside top-level ``if``/``try``)."""
         if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
             self.defs[stmt.name.value] = stmt
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
+                self._import(small)
                 if isinstance(small, cst.Assign):
                     for t in small.targets:
                         if isinstance(t.target, cst.Name):
@@ -125,8 +115,14 @@ class ModuleInfo:
                 elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
                     self.defs[small.target.value] = small.value
         elif isinstance(stmt, (cst.If, cst.Try)):
-            for inner in stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else []:
-                self._collect_def(inner)
+            blocks = [stmt.body]
+            if isinstance(stmt, cst.Try):
+                blocks += [h.body for h in stmt.handlers]
+            elif isinstance(stmt.orelse, cst.Else):
+                blocks.append(stmt.orelse.body)
+            for block in blocks:
+                for inner in block.body if isinstance(block, cst.IndentedBlock) else []:
+                    self._collect_def(inner)
 
 
 class ProjectIndex:

@@ -209,6 +209,7 @@ class Machine:
         self.names: Dict[int, str] = {}  # id(ModuleObj) -> named_modules name, during forward
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
+        self._strings: Dict[int, Tuple[Any, Any]] = {}  # id(node) -> (node, value); the node keeps the id alive
 
     # ------------------------------------------------------------------ budget
     def tick(self) -> None:
@@ -316,7 +317,8 @@ class Machine:
             value = self.binop(op(), current, other, Site(frame.info, small)) if op is not None else UNKNOWN
             self.assign(small.target, value, frame, None)
         elif isinstance(small, cst.Expr):
-            self.eval(small.value, frame)
+            if not isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings do nothing
+                self.eval(small.value, frame)
         elif isinstance(small, cst.Break):
             raise _Break()
         elif isinstance(small, cst.Continue):
@@ -670,8 +672,7 @@ class Machine:
         if isinstance(node, cst.Imaginary):
             return UNKNOWN
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            v = node.evaluated_value
-            return v if isinstance(v, str) else UNKNOWN
+            return self.string(node)
         if isinstance(node, cst.FormattedString):
             return self.fstring(node, frame)
         if isinstance(node, cst.Attribute):
@@ -727,6 +728,14 @@ class Machine:
             self.assign(node.target, value, frame, None)
             return value
         return UNKNOWN
+
+    def string(self, node: Any) -> Any:
+        """A string literal's value (libcst evaluates it with a compile: cache it per node)."""
+        key = id(node)
+        if key not in self._strings:
+            v = node.evaluated_value
+            self._strings[key] = (node, v if isinstance(v, str) else UNKNOWN)
+        return self._strings[key][1]
 
     def fstring(self, node: cst.FormattedString, frame: Frame) -> Any:
         parts: List[str] = []
@@ -1283,6 +1292,10 @@ class Machine:
             return self.call_leaf(obj, args)
         if obj.kind == "sequential" or (obj.container == "sequential" and (builtin_forward or obj.cls is None or self.find_method(obj.cls, "forward") is None)):
             x: Any = args[0] if args else UNKNOWN
+            name = self.names.get(id(obj))
+            if not obj.children and name is not None and obj.complete:  # an empty Sequential: an identity leaf
+                shape = x.shape if isinstance(x, Tensor) else None
+                self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, shape, 0, 0))
             for child in obj.children.values():
                 x = self.call_module(child, [x], {}, None)
             return x
