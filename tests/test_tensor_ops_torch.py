@@ -30,6 +30,16 @@ def dims_case(draw, extra=0):
 
 
 @st.composite
+def expand_case(draw):
+    shape = draw(shapes)
+    sizes = [draw(st.sampled_from([-1, d, 1, 2, 3])) for d in shape]
+    lead = draw(st.lists(st.sampled_from([1, 2, 3, -1]), max_size=2))
+    if shape and draw(st.integers(0, 5)) == 0:
+        sizes = sizes[1:]  # too few
+    return shape, tuple(lead + sizes)
+
+
+@st.composite
 def permute_case(draw):
     shape = draw(shapes)
     r = len(shape)
@@ -77,6 +87,10 @@ def broadcast_case(draw):
     shapes.map(lambda s: ("torch.squeeze", torch.squeeze, [T(s)], {})),
     dims_case(extra=1).map(lambda c: ("torch.unsqueeze", torch.unsqueeze, [T(c[0]), c[1]], {})),
     st.tuples(dims_case(), st.booleans()).map(lambda c: ("torch.mean", torch.mean, [T(c[0][0]), c[0][1]], {"keepdim": c[1]})),
+    expand_case().map(lambda c: ("torch.Tensor.expand", torch.Tensor.expand, [T(c[0]), c[1]], {})),
+    st.tuples(shapes, st.lists(st.integers(1, 3), max_size=5)).map(
+        lambda c: ("torch.Tensor.repeat", torch.Tensor.repeat, [T(c[0]), tuple(c[1])], {})
+    ),
 ))
 def test_shape_ops_agree_with_torch(case):
     qualname, fn, args, kwargs = case

@@ -18,7 +18,7 @@ import libcst as cst
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
 from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
-from ..layers.tensor import broadcast, cat, permute, reduce, reshape, squeeze, stack, transpose, unsqueeze
+from ..layers.tensor import broadcast, cat, expand, permute, reduce, repeat, reshape, squeeze, stack, transpose, unsqueeze
 from ..extract.index import ModuleInfo, ProjectIndex
 from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Note, Parameter, Partial, Site, Tensor, TorchRef
 
@@ -1277,6 +1277,11 @@ class Machine:
             dim = args[0] if args else kwargs.get("dim")
             keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
             res = reduce(shape, dim, keep)
+        elif name in ("expand", "repeat"):
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            if not isinstance(sizes, (tuple, list)) or any(not (is_int(v) or isinstance(v, Sym)) for v in sizes):
+                return Tensor(None)
+            res = (expand if name == "expand" else repeat)(shape, [_to_dim(v) for v in sizes])
         elif name in ("expand_as", "view_as", "reshape_as") and args and isinstance(args[0], Tensor):
             return Tensor(args[0].shape)
         elif name in ("add", "sub", "mul", "div") and args:

@@ -253,6 +253,43 @@ def reduce(x: Optional[Shape], dim: Any = None, keepdim: Any = False) -> Result:
     return Result(tuple(d for i, d in enumerate(x) if i not in norm))
 
 
+def expand(x: Optional[Shape], sizes: Sequence[Any]) -> Result:
+    """``x.expand(*sizes)``: -1 keeps a dim; only size-1 dims grow; new dims go in front."""
+    if x is None or not all(is_int(s) or isinstance(s, str) or s is None for s in sizes):
+        return Result(None)
+    if len(sizes) < len(x):
+        return Result(None, Failure(RANK, f"expand{tuple(sizes)} has fewer dims than the tensor's shape {fmt_shape(x)}"))
+    lead = len(sizes) - len(x)
+    out: List[Dim] = []
+    for i in range(len(sizes) - 1, -1, -1):  # torch checks from the last dim
+        s = sizes[i]
+        if i < lead:
+            if s == -1:
+                return Result(None, Failure(ARGS, f"expand{tuple(sizes)}: -1 is not allowed for a new leading dim"))
+            out.append(s)
+            continue
+        have = x[i - lead]
+        if s == -1:
+            out.append(have)
+        elif have == 1 or _same(have, s):
+            out.append(s)
+        elif is_int(have) and is_int(s):
+            return Result(None, Failure(MERGE, f"expand{tuple(sizes)}: dim {i - lead} of size {have} cannot grow to {s} (only size-1 dims can)"))
+        else:
+            out.append(None)
+    return Result(tuple(reversed(out)))
+
+
+def repeat(x: Optional[Shape], sizes: Sequence[Any]) -> Result:
+    """``x.repeat(*sizes)``: each dim multiplied; extra repeats add leading dims."""
+    if x is None or not all(is_int(s) for s in sizes):
+        return Result(None)
+    if len(sizes) < len(x):
+        return Result(None, Failure(RANK, f"repeat{tuple(sizes)} has fewer dims than the tensor's shape {fmt_shape(x)}"))
+    padded = (1,) * (len(sizes) - len(x)) + tuple(x)
+    return Result(tuple(d * s if is_int(d) else (d if s == 1 else None) for d, s in zip(padded, sizes)))  # type: ignore[operator]
+
+
 class TensorOp(Layer):
     """A registry entry for a tensor function; ``fn`` maps (cfg) to a Result."""
 
@@ -278,5 +315,7 @@ LAYERS = [
     TensorOp("torch.cat", ("torch.cat", "torch.concat", "torch.concatenate"), (Param("tensors", tensor=True), Param("dim", 0)), lambda c: cat(c["tensors"], c["dim"]) if isinstance(c["tensors"], (tuple, list)) else Result(None)),
     TensorOp("torch.stack", ("torch.stack",), (Param("tensors", tensor=True), Param("dim", 0)), lambda c: stack(c["tensors"], c["dim"]) if isinstance(c["tensors"], (tuple, list)) else Result(None)),
     TensorOp("torch.add", ("torch.add", "torch.sub", "torch.mul", "torch.div"), (_IN, Param("other", tensor=True)), lambda c: broadcast(c["input"], c["other"])),
+    TensorOp("Tensor.expand", ("torch.Tensor.expand",), (_IN, Param("size")), lambda c: expand(c["input"], c["size"]) if isinstance(c["size"], (tuple, list)) else Result(None)),
+    TensorOp("Tensor.repeat", ("torch.Tensor.repeat",), (_IN, Param("repeats")), lambda c: repeat(c["input"], c["repeats"]) if isinstance(c["repeats"], (tuple, list)) else Result(None)),
     TensorOp("torch.mean", ("torch.mean", "torch.sum", "torch.amax", "torch.amin"), (_IN, Param("dim", None), Param("keepdim", False)), lambda c: reduce(c["input"], c["dim"], c["keepdim"])),
 ]
