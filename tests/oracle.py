@@ -91,6 +91,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"max_pool1d\(\) padding must be non-negative",
         r"stride should not be zero",
         r"divisor must be not zero",
+        r"Given groups=\d+, expected weight to be (at least|divisible by) \d+ at dimension 0",
         r"adaptive_(avg|max)_pool[123]d: elements of output_size must be greater than or equal to 0",
         r"Trying to create tensor with negative dimension -\d+",  # adaptive_max_pool: negative output_size
         r"only one dimension can be inferred",
@@ -127,6 +128,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Expected 2D or 3D input",
         r"Expected \d+ to \d+ dimensions, but got \d+-dimensional tensor",  # checkDimRange
         r"Input dimension should be at least \d+",  # adaptive pooling's _list_with_default
+        r"weight should have at least three dimensions",  # F.conv* with a 2-D weight
         r"adaptive_(avg|max)_pool[23]d\(\): Expected \d+D or \d+D tensor, but got",
         r"at least 3 dimensions",
         r"input dimensions do not match",

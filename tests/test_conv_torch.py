@@ -57,3 +57,70 @@ def test_conv_agrees_with_torch(case):
 def test_conv_transpose_agrees_with_torch(case):
     name, args, kwargs, shape = case
     agree("conv-transpose", f"torch.nn.{name}", args, kwargs, [T(shape)])
+
+
+# --- the worked examples of FORMULAS.md, checked against the algebra and against torch ---
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from shapelint.layers import lookup  # noqa: E402
+
+
+def algebra(qualname, args, kwargs, shape):
+    layer = lookup(qualname)
+    cfg = layer.bind(args, kwargs)
+    res = layer.apply(cfg, shape)
+    assert res.failure is None, res.failure
+    return layer, cfg, res.shape
+
+
+@pytest.mark.parametrize("stride, side", [(1, 5), (2, 3)])
+def test_worked_example_7x7_input_3x3_kernel(stride, side):
+    _, _, shape = algebra("torch.nn.Conv2d", [1, 1, 3], {"stride": stride}, (1, 1, 7, 7))
+    assert shape == (1, 1, side, side)
+    assert tuple(torch.nn.Conv2d(1, 1, 3, stride=stride)(torch.zeros(1, 1, 7, 7)).shape) == shape
+    agree("conv", "torch.nn.Conv2d", [1, 1, 3], {"stride": stride}, [T((1, 1, 7, 7))])
+
+
+def test_worked_example_5x5_conv_to_256_channels():
+    layer, cfg, shape = algebra("torch.nn.Conv2d", [128, 256, 5], {"padding": 2}, (1, 128, 100, 100))
+    assert shape == (1, 256, 100, 100)
+    assert layer.params(cfg) == 5 * 5 * 128 * 256 + 256 == 819_456
+    assert layer.macs(cfg, [(1, 128, 100, 100)], shape) == 100 * 100 * 256 * 128 * 25  # about 8.19e9
+    conv = torch.nn.Conv2d(128, 256, 5, padding=2)
+    assert sum(p.numel() for p in conv.parameters()) == 819_456
+    with torch.no_grad():
+        assert tuple(conv(torch.zeros(1, 128, 100, 100)).shape) == shape
+
+
+@pytest.mark.parametrize("s", [2, 4])
+def test_worked_example_transposed_conv_scales_by_stride(s):
+    kw = {"kernel_size": 2 * s, "stride": s, "padding": s // 2}
+    _, _, shape = algebra("torch.nn.ConvTranspose2d", [3, 3], kw, (1, 3, 5, 7))
+    assert shape == (1, 3, 5 * s, 7 * s)
+    assert tuple(torch.nn.ConvTranspose2d(3, 3, **kw)(torch.zeros(1, 3, 5, 7)).shape) == shape
+    agree("conv-transpose", "torch.nn.ConvTranspose2d", [3, 3], kw, [T((1, 3, 5, 7))])
+
+
+# --- torch behaviours the algebra reproduces (each also checked against torch) -----------
+
+QUIRKS = [
+    # an empty (0-length) transposed-conv output: oneDNN returns it, the slow path refuses
+    ("ConvTranspose1d", [1, 1, 1], {"padding": 3}, (2, 1, 6), (2, 1, 0)),  # batch 2: oneDNN
+    ("ConvTranspose1d", [1, 1, 1], {"padding": 3}, (1, 6), "spatial-collapse"),  # 1 sample: slow path
+    ("ConvTranspose1d", [1, 1, 1], {"padding": 4}, (2, 1, 6), "spatial-collapse"),  # below 0: refused
+    ("ConvTranspose2d", [2, 2, 1], {"padding": (3, 0), "groups": 2}, (2, 6, 6), (2, 0, 6)),  # groups: oneDNN
+    # output_padding >= stride (but < dilation) leaves oneDNN for the slow path
+    ("ConvTranspose1d", [1, 1, 1], {"padding": 2, "output_padding": 1, "dilation": 2}, (2, 1, 3), "spatial-collapse"),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, shape, expected", QUIRKS)
+def test_torch_conv_quirks(name, args, kwargs, shape, expected):
+    layer = lookup(f"torch.nn.{name}")
+    res = layer.apply(layer.bind(args, kwargs), shape)
+    if isinstance(expected, str):
+        assert res.failure is not None and res.failure.kind == expected
+    else:
+        assert res.failure is None and res.shape == expected
+    agree("conv-transpose" if "Transpose" in name else "conv", f"torch.nn.{name}", args, kwargs, [T(shape)])

@@ -98,3 +98,58 @@ def test_avg_pool_agrees_with_torch(case):
 def test_adaptive_pool_agrees_with_torch(case):
     name, args, kwargs, shape = case
     agree("adaptive-pool", f"torch.nn.{name}", args, kwargs, [T(shape)])
+
+
+# --- the worked examples of FORMULAS.md, checked against the algebra and against torch ---
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from shapelint.layers import lookup  # noqa: E402
+
+
+@pytest.mark.parametrize("kernel, side", [(2, 16), (3, 10)])
+def test_worked_example_max_pool_on_32x32(kernel, side):
+    layer = lookup("torch.nn.MaxPool2d")
+    res = layer.apply(layer.bind([kernel], {}), (3, 32, 32))
+    assert res.failure is None and res.shape == (3, side, side)
+    assert tuple(torch.nn.MaxPool2d(kernel)(torch.zeros(3, 32, 32)).shape) == res.shape
+    agree("max-pool", "torch.nn.MaxPool2d", [kernel], {}, [T((3, 32, 32))])
+
+
+# --- torch behaviours the algebra reproduces (each also checked against torch) -----------
+
+QUIRKS = [
+    # padding is limited by half the kernel, not half the dilated kernel
+    ("MaxPool2d", [3], {"padding": 2, "dilation": 2}, (1, 5, 5), "invalid-layer-args"),
+    ("MaxPool1d", [3], {"padding": 2, "dilation": 2, "return_indices": True}, (1, 5), "invalid-layer-args"),
+    ("MaxPool3d", [3], {"padding": 2, "dilation": 2}, (1, 5, 5, 5), "invalid-layer-args"),
+    # ceil_mode: the last window must start inside the input or the left padding
+    ("MaxPool2d", [2], {"stride": 2, "padding": 1, "ceil_mode": True}, (1, 4, 4), (1, 3, 3)),
+    # avg_pool3d refuses an input smaller than the kernel even when padding would cover it
+    ("AvgPool3d", [3], {"padding": 1}, (1, 2, 5, 5), "spatial-collapse"),
+    ("AvgPool2d", [3], {"padding": 1}, (1, 2, 5), (1, 1, 2)),
+    # avg_pool2d checks its arguments before the input's rank (when it has at least 3 dims)
+    ("AvgPool2d", [3], {"padding": 2}, (1, 1, 1, 5, 5), "invalid-layer-args"),
+    ("AvgPool2d", [3], {"divisor_override": 0}, (1, 5), "invalid-layer-args"),
+    ("MaxPool2d", [3], {"padding": 5}, (1, 1, 1, 5, 5), "rank-mismatch"),
+    # adaptive average pooling to all ones is a mean over the last dims, whatever the rank
+    ("AdaptiveAvgPool2d", [1], {}, (1, 2, 3, 5, 5), (1, 2, 3, 1, 1)),
+    ("AdaptiveAvgPool2d", [1], {}, (3, 5), (1, 1)),
+    ("AdaptiveAvgPool2d", [(1, 1)], {}, (3, 5), "rank-mismatch"),
+    ("AdaptiveAvgPool2d", [2], {}, (1, 2, 3, 5, 5), "rank-mismatch"),
+    ("AdaptiveMaxPool2d", [0], {}, (2, 3, 5), (2, 0, 0)),
+    ("AdaptiveMaxPool2d", [(2, None)], {}, (2, 3, 5), (2, 2, 5)),
+    ("AdaptiveAvgPool1d", [-1], {}, (2, 3, 5), "invalid-layer-args"),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, shape, expected", QUIRKS)
+def test_torch_pooling_quirks(name, args, kwargs, shape, expected):
+    layer = lookup(f"torch.nn.{name}")
+    res = layer.apply(layer.bind(args, kwargs), shape)
+    if isinstance(expected, str):
+        assert res.failure is not None and res.failure.kind == expected
+    else:
+        assert res.failure is None and res.shape == expected
+    family = "adaptive-pool" if name.startswith("Adaptive") else "max-pool" if "Max" in name else "avg-pool"
+    agree(family, f"torch.nn.{name}", args, kwargs, [T(shape)])

@@ -31,6 +31,11 @@ def _x(values: Sequence[Any]) -> str:
     return "×".join("?" if not is_int(v) else str(v) for v in values)
 
 
+def _ints(*values: Any) -> bool:
+    """True when every value is a known int (not a symbolic str, None or UNKNOWN)."""
+    return all(is_int(v) for v in values)
+
+
 class _Geometry:
     """Per-dimension kernel, stride, padding, dilation and output_padding of a conv."""
 
@@ -81,7 +86,7 @@ def conv_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, same: bool) -> Tuple
     """Output length of a convolution along one dimension, and whether it collapses."""
     if same:
         return size, False
-    if not (is_int(size) and known(k, s, p, d)):
+    if not _ints(size, k, s, p, d):
         return None, False
     span = d * (k - 1) + 1
     if size + 2 * p < span:  # type: ignore[operator]
@@ -91,7 +96,7 @@ def conv_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, same: bool) -> Tuple
 
 def conv_transpose_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, op: Any) -> Dim:
     """Output length of a transposed convolution along one dimension (may be below 1)."""
-    if not (is_int(size) and known(k, s, p, d, op)):
+    if not _ints(size, k, s, p, d, op):
         return None
     return (size - 1) * s - 2 * p + d * (k - 1) + op + 1  # type: ignore[operator]
 
@@ -122,7 +127,7 @@ def transpose_allows_empty(
     Returns None when that cannot be decided from what is known.
     """
     assert g.kernel and g.stride and g.output_padding
-    big = _any(*[(op >= s) if known(op, s) else None for op, s in zip(g.output_padding, g.stride)])
+    big = _any(*[(op >= s) if _ints(op, s) else None for op, s in zip(g.output_padding, g.stride)])
     if big is True:
         return False
     n = 1 if batch is _UNBATCHED else batch
@@ -207,12 +212,12 @@ class ConvNd(Layer):
 
     # forward ------------------------------------------------------------------
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
-        return conv_forward(self.name, self.dims, self.transposed, cfg, inputs[0])
+        return conv_forward(self.name, self.dims, self.transposed, cfg, inputs[0] if inputs else None)
 
     def params(self, cfg: Bound) -> Optional[int]:
         cin, cout, groups = cfg["in_channels"], cfg["out_channels"], cfg["groups"]
         kernel = ntuple(cfg["kernel_size"], self.dims)
-        if not known(cin, cout, groups, kernel, cfg["bias"]):
+        if not (_ints(cin, cout, groups) and kernel is not None and _ints(*kernel) and known(cfg["bias"])):
             return None
         weight = cin * cout // groups * prod(kernel)  # type: ignore[operator]
         return weight + (cout if cfg["bias"] else 0)
@@ -225,14 +230,14 @@ def conv_macs(dims: int, transposed: bool, cfg: Bound, x: Optional[Shape], out: 
     cin, cout, groups = cfg["in_channels"], cfg["out_channels"], cfg["groups"]
     kernel = ntuple(cfg["kernel_size"], dims)
     positions = prod((x if transposed else out)[-dims:]) if (x is not None and out is not None) else None
-    if not (known(cin, cout, groups, kernel) and is_int(positions)):
+    if not (_ints(cin, cout, groups, positions) and kernel is not None and _ints(*kernel)):
         return None
     return positions * cin * cout // groups * prod(kernel)  # type: ignore[operator]
 
 
 def conv_forward(name: str, dims: int, transposed: bool, cfg: Bound, x: Optional[Shape]) -> Result:
     cout = cfg["out_channels"]
-    cout_dim: Dim = cout if is_int(cout) else None
+    cout_dim: Dim = cout if is_int(cout) or isinstance(cout, str) else None  # str: a weight's symbolic dim
     if x is None:
         return Result(None)
     if len(x) not in (dims + 1, dims + 2):
@@ -289,7 +294,7 @@ def conv_forward(name: str, dims: int, transposed: bool, cfg: Bound, x: Optional
             arg = "padding"
         else:
             padded = [s + 2 * p if is_int(s) and is_int(p) else None for s, p in zip(sizes, g.padding)]
-            span = [d * (k - 1) + 1 if known(d, k) else None for d, k in zip(g.dilation, g.kernel)]
+            span = [d * (k - 1) + 1 if _ints(d, k) else None for d, k in zip(g.dilation, g.kernel)]
             dil = "" if all(d == 1 for d in g.dilation) else f" (dilated {_x(span)})"
             msg = f"{name} kernel {_x(g.kernel)}{dil} is larger than the padded input {_x(padded)}"
             arg = "kernel_size"
@@ -335,31 +340,74 @@ class ConvFunction(Layer):
         return Bound(values)
 
     def check(self, cfg: Bound) -> Optional[Failure]:
-        w = cfg["weight"]
-        if w is not None and len(w) != self.dims + 2:
-            return Failure(RANK, f"{self.name} expects a {self.dims + 2}-D weight, got {len(w)}-D {fmt_shape(w)}", arg="weight")
-        pad, groups = cfg["padding"], cfg["groups"]
-        if is_int(groups) and groups <= 0:
-            return Failure(ARGS, f"{self.name} groups={groups} must be a positive integer", arg="groups")
-        mc = self.module_cfg(cfg)
-        if mc is None:
-            return None
-        if w is not None and not self.transposed and is_int(w[0]) and is_int(groups) and w[0] % groups:
-            return Failure(ARGS, f"{self.name} weight's {w[0]} output channels are not divisible by groups={groups}", arg="groups")
-        if isinstance(pad, str):
-            if self.transposed or pad not in ("same", "valid"):
-                return Failure(ARGS, f"{self.name} padding={pad!r} is invalid", arg="padding")
-            stride = ntuple(cfg["stride"], self.dims) or ()
-            if pad == "same" and any(is_int(s) and s != 1 for s in stride):
-                return Failure(ARGS, f"{self.name} padding='same' is not supported with stride={cfg['stride']!r}", arg="padding")
-        return _check_geometry(_Geometry(mc, self.dims, self.transposed), self.name, self.dims, self.transposed, mc)
+        """A function has no construction: every check is in ``forward``, in torch's order."""
+        return None
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
-        mc = self.module_cfg(cfg)
+        """torch's sequence for ``F.conv*``: ``batchify`` (the input's rank), then
+        ``_convolution``'s weight rank and parameter lengths, ``check_shape_forward``'s
+        signs, weight-vs-input rank, groups and channels, then the sizes.
+
+        With the input unknown, the checks that do not depend on it still apply.
+        """
         x = inputs[0] if inputs else cfg.get("input")
-        if mc is None:
+        w = cfg["weight"]
+        n = self.dims
+        name = self.name
+        if x is not None and len(x) not in (n + 1, n + 2):
+            return Result(None, Failure(RANK, f"{name} expects a {rank_names([n + 1, n + 2])} input, got {len(x)}-D {fmt_shape(x)}"))
+        if w is None:
             return Result(None)
-        return conv_forward(self.name, self.dims, self.transposed, mc, x)
+        if len(w) < 3:
+            return Result(None, Failure(RANK, f"{name} needs a weight with at least 3 dimensions, got {len(w)}-D {fmt_shape(w)}", arg="weight"))
+        pad, groups = cfg["padding"], cfg["groups"]
+        rank_bad = len(w) != n + 2
+        rank_failure = Failure(RANK, f"{name} expects a {n + 2}-D weight, got {len(w)}-D {fmt_shape(w)}", arg="weight")
+        if isinstance(pad, str):
+            if self.transposed or pad not in ("same", "valid"):
+                return Result(None, Failure(ARGS, f"{name} padding={pad!r} is invalid", arg="padding"))
+            if pad == "same":
+                if is_int(groups) and groups <= 0:
+                    return Result(None, Failure(ARGS, f"{name} groups={groups} must be a positive integer", arg="groups"))
+                if rank_bad:  # convolution_same compares the ranks first
+                    return Result(None, rank_failure)
+                stride = ntuple(cfg["stride"], n) or ()
+                if any(is_int(s) and s != 1 for s in stride):
+                    return Result(None, Failure(ARGS, f"{name} padding='same' is not supported with stride={cfg['stride']!r}", arg="padding"))
+        if rank_bad and n > 1:
+            # torch's binding turns each int parameter into a list of n; _convolution then
+            # needs one value or len(weight) - 2 of them
+            return Result(None, Failure(
+                ARGS,
+                f"{name} stride, padding and dilation describe {n} spatial dimensions but the "
+                f"{len(w)}-D weight {fmt_shape(w)} has {len(w) - 2}",
+                arg="weight",
+            ))
+        # check_shape_forward: signs, ranks, groups
+        params = [("padding", 0 if isinstance(pad, str) else pad, lambda v: v < 0, "is negative")]
+        if self.transposed:
+            params.append(("output_padding", cfg["output_padding"], lambda v: v < 0, "is negative"))
+        params.append(("stride", cfg["stride"], lambda v: v <= 0, "must be positive"))
+        params.append(("dilation", cfg["dilation"], lambda v: v < 0, "must not be negative"))
+        for arg, value, bad, what in params:
+            values = value if isinstance(value, (tuple, list)) else (value,)
+            if any(is_int(v) and bad(v) for v in values):
+                return Result(None, Failure(ARGS, f"{name} {arg}={value!r} {what}", arg=arg))
+        if is_int(groups) and groups <= 0:
+            return Result(None, Failure(ARGS, f"{name} groups={groups} must be a positive integer", arg="groups"))
+        if rank_bad:  # whatever the input, it cannot match both its own rank check and the weight's
+            return Result(None, rank_failure)
+        if is_int(groups) and is_int(w[0]) and (w[0] < groups or w[0] % groups):
+            what = "input" if self.transposed else "output"
+            return Result(None, Failure(
+                ARGS, f"{name} weight's {w[0]} {what} channels are not divisible by groups={groups}", arg="groups"
+            ))
+        mc = self.module_cfg(cfg)
+        if mc is None or x is None:
+            return Result(None)
+        if _Geometry(mc, n, self.transposed).lengths_ok() is False:
+            return Result(None, _check_geometry(_Geometry(mc, n, self.transposed), name, n, self.transposed, mc))
+        return conv_forward(name, n, self.transposed, mc, x)
 
     def params(self, cfg: Bound) -> Optional[int]:
         return 0

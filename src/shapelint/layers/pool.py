@@ -264,9 +264,11 @@ class AdaptivePoolNd(Layer):
 
     @staticmethod
     def _out(want: Any, have: Dim) -> Dim:
+        """The output dim for an output_size entry: None keeps the input's dim; a str is
+        a symbolic input dim that a None entry was filled with."""
         if want is None:
             return have
-        return want if is_int(want) else None
+        return want if is_int(want) or isinstance(want, str) else None
 
 
 LAYERS = [
