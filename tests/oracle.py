@@ -35,6 +35,11 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"resulted in a negative output size",
         r"Padding size should be less than the corresponding input dimension",
         r"Padding value causes wrapping around more than once",
+        r"Negative padding value is resulting in an empty dimension",  # circular pad
+        r"is too small\.\s*Calculated output",  # reflection/replication pad
+        r"narrow\(\): length must be non-negative",  # constant pad: negative pads beyond the dim
+        r"Trying to create tensor with negative dimension -\d+",  # reflection/replication pad below 0
+        r"numel: integer multiplication overflow",  # reflection/replication pad: a negative output dim
         r"could not construct a memory descriptor",  # oneDNN, transposed conv output below 1
         r"input image \(T: \d+ H: \d+ W: \d+\) smaller than kernel size",  # avg_pool3d
     ],
@@ -99,11 +104,20 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Expected normalized_shape to be at least 1-dimensional",
         r"num_channels \(\d+\) must be divisible by num_groups \(\d+\)",
         r"unflatten: sizes must be non-empty",
+        r"Anti-alias option is restricted to bilinear, bicubic",
+        r"Lanczos mode does not support align_corners=True",
+        r"Lanczos mode requires antialias=True",
+        r"pixel_(un)?shuffle expects a positive (up|down)scale_factor",
+        r"Padding mode \"\w+\" doesn't take in value argument",
+        # circular pad with a positive and a negative pad on one dim copies a slice onto itself
+        r"unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location",
+        r"float\(\) argument must be a string or a real number, not 'list'",  # Upsample(scale_factor=[...])
     ],
     RESHAPE: [
         r"don't multiply up to the size of dim",
         r"is invalid for input of size",
         r"cannot reshape tensor of 0 elements into shape .* because the unspecified dimension size -1 can be any value",
+        r"'channel' dimension to be divisible by the square of upscale_factor",
         r"is not divisible by the square of upscale_factor",
         r"to be divisible by downscale_factor",
         r"Halving dimension must be even",
@@ -137,6 +151,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"mat2 must be a matrix, got 1-D tensor",
         r"Dimension specified as -1 but tensor has no dimensions",
         r"Dimension specified as -?\d+ but tensor has no dimensions",
+        r"Got \d+D input, but \w+ mode needs \d+D input",  # F.interpolate
+        r"Padding size \d+ is not supported for \d+D input tensor",  # F.pad, non-constant modes
         r"the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions in the tensor",
         r"Input tensor must have at least \d+ dimensions, but got \d+",
         r"Expected \d+D or higher dimensionality\s+input",  # F.local_response_norm's message has a run of spaces
