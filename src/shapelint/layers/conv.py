@@ -217,7 +217,7 @@ class ConvNd(Layer):
     def params(self, cfg: Bound) -> Optional[int]:
         cin, cout, groups = cfg["in_channels"], cfg["out_channels"], cfg["groups"]
         kernel = ntuple(cfg["kernel_size"], self.dims)
-        if not (_ints(cin, cout, groups) and kernel is not None and _ints(*kernel) and known(cfg["bias"])):
+        if not (_ints(cin, cout, groups) and kernel is not None and _ints(*kernel) and known(cfg["bias"])) or groups <= 0:
             return None
         weight = cin * cout // groups * prod(kernel)  # type: ignore[operator]
         return weight + (cout if cfg["bias"] else 0)
@@ -230,7 +230,7 @@ def conv_macs(dims: int, transposed: bool, cfg: Bound, x: Optional[Shape], out: 
     cin, cout, groups = cfg["in_channels"], cfg["out_channels"], cfg["groups"]
     kernel = ntuple(cfg["kernel_size"], dims)
     positions = prod((x if transposed else out)[-dims:]) if (x is not None and out is not None) else None
-    if not (_ints(cin, cout, groups, positions) and kernel is not None and _ints(*kernel)):
+    if not (_ints(cin, cout, groups, positions) and kernel is not None and _ints(*kernel)) or groups <= 0:
         return None
     return positions * cin * cout // groups * prod(kernel)  # type: ignore[operator]
 
