@@ -112,6 +112,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         # circular pad with a positive and a negative pad on one dim copies a slice onto itself
         r"unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location",
         r"float\(\) argument must be a string or a real number, not 'list'",  # Upsample(scale_factor=[...])
+        r"__init__\(\) takes \d+ positional arguments? but \d+ were given",  # Sigmoid(1): Module.__init__
+        r"__init__\(\) got an unexpected keyword argument",
     ],
     RESHAPE: [
         r"don't multiply up to the size of dim",
@@ -153,6 +155,10 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Dimension specified as -?\d+ but tensor has no dimensions",
         r"Got \d+D input, but \w+ mode needs \d+D input",  # F.interpolate
         r"Padding size \d+ is not supported for \d+D input tensor",  # F.pad, non-constant modes
+        r"Softmax2d: expected input to be 3D or 4D",
+        r"glu does not support scalars",
+        r"Not allow zero-dim input tensor",  # prelu with several parameters
+        r"dropout1d: Expected 2D or 3D input",
         r"the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions in the tensor",
         r"Input tensor must have at least \d+ dimensions, but got \d+",
         r"Expected \d+D or higher dimensionality\s+input",  # F.local_response_norm's message has a run of spaces

@@ -52,7 +52,8 @@ _PRESERVING = {
     "Dropout2d": ("dropout", (Param("p", 0.5),) + _INPLACE),
     "Dropout3d": ("dropout", (Param("p", 0.5),) + _INPLACE),
 }
-# these accept and ignore any arguments (``*args, **kwargs``)
+# torch declares these ``__init__(self, *args, **kwargs)``: Identity accepts and ignores
+# any arguments; the others inherit Module.__init__, which refuses every argument
 _ANY_ARGS = {
     "Identity": "linear",
     "Sigmoid": "activation",
@@ -61,6 +62,15 @@ _ANY_ARGS = {
     "Tanhshrink": "activation",
     "LogSigmoid": "activation",
 }
+_IGNORES_ARGS = ("Identity",)
+
+
+def _no_args(name: str, args: Any, kwargs: Any) -> Any:
+    """Bind for a module whose constructor takes no arguments at all."""
+    if args or kwargs:
+        given = len(args) + len(kwargs)
+        return Failure(ARGS, f"{name}() takes no arguments, got {given}", stage="init")
+    return Bound({})
 
 
 class Preserving(Layer):
@@ -73,7 +83,9 @@ class Preserving(Layer):
         self.any_args = any_args
 
     def bind(self, args: Any, kwargs: Any) -> Any:
-        return Bound({}) if self.any_args else super().bind(args, kwargs)
+        if not self.any_args:
+            return super().bind(args, kwargs)
+        return Bound({}) if self.name in _IGNORES_ARGS else _no_args(self.name, args, kwargs)
 
     def check(self, cfg: Bound) -> Optional[Failure]:
         p = cfg.get("p")
@@ -106,7 +118,7 @@ class Softmax2d(Layer):
     qualnames = ("torch.nn.Softmax2d", "torch.nn.modules.activation.Softmax2d")
 
     def bind(self, args: Any, kwargs: Any) -> Any:
-        return Bound({})
+        return _no_args(self.name, args, kwargs)
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
         x = inputs[0]
