@@ -180,9 +180,11 @@ def interpolate_shape(name: str, x: Optional[Shape], size: Any, scale: Any, mode
     has_size, has_scale = _given(size), _given(scale)
     if has_size and has_scale:
         return Result(None, Failure(ARGS, f"{name} takes size or scale_factor, not both", arg="scale_factor"))
-    if x is None or has_size is None or has_scale is None:
+    if x is None:
         return Result(None)
     n = len(x) - 2  # spatial dims
+    if has_size is None or has_scale is None:  # the output size is not known, its rank may be
+        return Result(tuple(x[:2]) + (None,) * n if 1 <= n <= 3 else None)
     spatial = tuple(x[2:])
     outs: Optional[List[Dim]] = None
     scales: Optional[List[Any]] = None
@@ -459,6 +461,8 @@ class PadModule(Layer):
         x = inputs[0]
         if x is not None and self.mode == "circular" and len(x) not in (self.dims + 1, self.dims + 2):
             return Result(None, Failure(RANK, f"{self.name} expects a {self.dims + 1}-D or {self.dims + 2}-D input, got {fmt_shape(x)}"))
+        if pad is None and x is not None and len(x) > self.dims:  # unknown padding: the padded dims are unknown
+            return Result(tuple(x[: -self.dims]) + (None,) * self.dims)
         return pad_shape(self.name, x, pad, self.mode)
 
 
