@@ -101,6 +101,9 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Trying to create tensor with negative dimension -\d+",  # adaptive_max_pool: negative output_size
         r"only one dimension can be inferred",
         r"invalid shape dimension",
+        r"duplicate dims are not allowed",
+        r"isn't allowed in a leading, non-existing dimension",
+        r"numel: integer multiplication overflow",  # expand with -1 for a new leading dim
         r"Expected normalized_shape to be at least 1-dimensional",
         r"num_channels \(\d+\) must be divisible by num_groups \(\d+\)",
         r"unflatten: sizes must be non-empty",
@@ -148,6 +151,10 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"adaptive_(avg|max)_pool[23]d\(\): Expected \d+D or \d+D tensor, but got",
         r"at least 3 dimensions",
         r"input dimensions do not match",
+        r"number of dims don't match in permute",
+        r"number of dimensions in the tensor input does not match the length of the desired ordering",
+        r"Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor",
+        r"the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions",
         r"both arguments to linear need to be at least 1D",
         r"t\(\) expects a tensor with <= 2 dimensions",
         r"mat2 must be a matrix, got 1-D tensor",
@@ -165,6 +172,9 @@ KIND_PATTERNS: Dict[str, List[str]] = {
     ],
     MERGE: [
         r"input batch dimensions do not match",
+        r"Tensors must have same number of dimensions",
+        r"Sizes of tensors must match except in dimension",
+        r"stack expects each tensor to be equal size",
         r"The expanded size of the tensor \(\d+\) must match the existing size \(\d+\)",
         r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\)",
         r"output with shape \[.*\] doesn't match the broadcast shape",

@@ -1322,7 +1322,7 @@ class Machine:
                 self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, None, spec.params(cfg) if spec and cfg else None, None))
             return Tensor(None)
         if shape is None and isinstance(x, Tensor):
-            shape = seed_input(spec, cfg)
+            shape = spec.seed(cfg)
         inputs = [shape] if spec.n_inputs == 1 else [a.shape if isinstance(a, Tensor) else None for a in args[: spec.n_inputs]]
         res = spec.apply(cfg, *inputs)
         note = x.note if isinstance(x, Tensor) else ""
@@ -1358,16 +1358,6 @@ class Machine:
         if len(tail) > 1 and prod(tail) == last:
             return Note(f"{'×'.join(str(d) for d in tail)} after {op}, line {{line}}", site)
         return Note(f"after {op}, line {{line}}", site)
-
-
-def seed_input(spec: Layer, cfg: Any) -> Any:
-    """Without a known input, a batched one with only the dims the layer itself names."""
-    values = cfg.values
-    if "in_channels" in values and is_int(values["in_channels"]) and hasattr(spec, "dims"):
-        return (None, values["in_channels"]) + (None,) * getattr(spec, "dims")
-    if "in_features" in values and is_int(values["in_features"]):
-        return (None, values["in_features"])
-    return None
 
 
 @dataclass

@@ -214,6 +214,10 @@ class ConvNd(Layer):
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
         return conv_forward(self.name, self.dims, self.transposed, cfg, inputs[0] if inputs else None)
 
+    def seed(self, cfg: Bound) -> Optional[Shape]:
+        cin = cfg["in_channels"]
+        return (None, cin) + (None,) * self.dims if is_int(cin) else None
+
     def params(self, cfg: Bound) -> Optional[int]:
         cin, cout, groups = cfg["in_channels"], cfg["out_channels"], cfg["groups"]
         kernel = ntuple(cfg["kernel_size"], self.dims)

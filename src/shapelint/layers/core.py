@@ -203,6 +203,11 @@ class Layer:
     def params(self, cfg: Bound) -> Optional[int]:
         return 0
 
+    def seed(self, cfg: Bound) -> Optional[Shape]:
+        """An input to assume when none is known: only the dims this layer itself names
+        (its channels or features), batched; None when the layer names none."""
+        return None
+
     def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
         return 0
 

@@ -122,6 +122,10 @@ class Linear(Layer):
             )
         return Result(out)
 
+    def seed(self, cfg: Bound) -> Optional[Shape]:
+        n = cfg["in_features"]
+        return (None, n) if is_int(n) else None
+
     def params(self, cfg: Bound) -> Optional[int]:
         i, o, b = cfg["in_features"], cfg["out_features"], cfg["bias"]
         return i * o + (o if b else 0) if known(i, o, b) else None
