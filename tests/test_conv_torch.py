@@ -10,13 +10,9 @@ def per_dim(dims, elem):
     return st.one_of(elem, st.tuples(*[elem] * dims))
 
 
-@st.composite
-def conv_case(draw, transposed):
-    dims = draw(st.sampled_from([1, 2, 3]))
-    groups = draw(st.sampled_from([1, 1, 1, 2, 3]))
-    cin = draw(st.integers(1, 3)) * draw(st.sampled_from([1, groups, groups]))
-    cout = draw(st.integers(1, 3)) * draw(st.sampled_from([1, groups, groups]))
-    kw = {"in_channels": cin, "out_channels": cout, "kernel_size": draw(per_dim(dims, st.integers(1, 4)))}
+def draw_geometry(draw, dims, transposed, groups):
+    """stride, padding (also 'same'/'valid'), output_padding, dilation and groups of a conv."""
+    kw = {}
     if draw(st.booleans()):
         kw["stride"] = draw(per_dim(dims, st.integers(1, 3)))
     if draw(st.booleans()):
@@ -30,6 +26,17 @@ def conv_case(draw, transposed):
         kw["dilation"] = draw(per_dim(dims, st.integers(1, 3)))
     if groups != 1:
         kw["groups"] = groups
+    return kw
+
+
+@st.composite
+def conv_case(draw, transposed):
+    dims = draw(st.sampled_from([1, 2, 3]))
+    groups = draw(st.sampled_from([1, 1, 1, 2, 3]))
+    cin = draw(st.integers(1, 3)) * draw(st.sampled_from([1, groups, groups]))
+    cout = draw(st.integers(1, 3)) * draw(st.sampled_from([1, groups, groups]))
+    kw = {"in_channels": cin, "out_channels": cout, "kernel_size": draw(per_dim(dims, st.integers(1, 4)))}
+    kw.update(draw_geometry(draw, dims, transposed, groups))
     kw["bias"] = draw(st.booleans())
     channels = draw(st.sampled_from([cin, cin, cin, draw(st.integers(1, 6))]))
     spatial = tuple(draw(st.integers(1, 9)) for _ in range(dims))

@@ -5,6 +5,7 @@ from conftest import CASES_PER_FAMILY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import T, agree, split_positional
+from test_conv_torch import draw_geometry
 from test_pool_torch import adaptive_case, input_shape, per_dim, pool_case
 
 FAMILY = "functional-conv-pool"
@@ -33,19 +34,7 @@ def conv_call(draw):
         kw["bias"] = T((out_channels,))
     elif draw(st.booleans()):
         kw["bias"] = None
-    if draw(st.booleans()):
-        kw["stride"] = draw(per_dim(dims, st.integers(1, 3)))
-    if draw(st.booleans()):
-        if not transposed and draw(st.integers(0, 3)) == 0:
-            kw["padding"] = draw(st.sampled_from(["same", "valid"]))
-        else:
-            kw["padding"] = draw(per_dim(dims, st.integers(0, 3)))
-    if transposed and draw(st.booleans()):
-        kw["output_padding"] = draw(per_dim(dims, st.integers(0, 2)))
-    if draw(st.booleans()):
-        kw["dilation"] = draw(per_dim(dims, st.integers(1, 3)))
-    if groups != 1:
-        kw["groups"] = groups
+    kw.update(draw_geometry(draw, dims, transposed, groups))
     channels = draw(st.sampled_from([in_channels] * 3 + [draw(st.integers(1, 6))]))
     spatial = tuple(draw(st.integers(1, 9)) for _ in range(dims))
     shape = ((2,) if draw(st.booleans()) else ()) + (channels,) + spatial
