@@ -102,6 +102,10 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"only one dimension can be inferred",
         r"invalid shape dimension",
         r"duplicate dims are not allowed",
+        r"chunk expects `chunks` to be greater than 0",
+        r"split expects split_size be non-negative",
+        r"split_size can only be 0 if dimension size is 0",
+        r"split_with_sizes expects split_sizes have only non-negative entries",
         r"isn't allowed in a leading, non-existing dimension",
         r"numel: integer multiplication overflow",  # expand with -1 for a new leading dim
         r"Expected normalized_shape to be at least 1-dimensional",
@@ -126,6 +130,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"is not divisible by the square of upscale_factor",
         r"to be divisible by downscale_factor",
         r"Halving dimension must be even",
+        r"split_with_sizes expects split_sizes to sum exactly to",
     ],
     RANK: [
         r"Expected \d+D \(unbatched\) or \d+D \(batched\) input",
@@ -154,6 +159,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"number of dims don't match in permute",
         r"number of dimensions in the tensor input does not match the length of the desired ordering",
         r"Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor",
+        r"chunk expects at least a 1-dimensional tensor",
+        r"split expects at least a 1-dimensional tensor",
         r"the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions",
         r"both arguments to linear need to be at least 1D",
         r"t\(\) expects a tensor with <= 2 dimensions",
@@ -208,13 +215,15 @@ def _tensor(a: Any, grad: bool) -> Any:
     return a
 
 
-def _out_shape(out: Any) -> Tuple[int, ...]:
+def _out_shape(out: Any, pieces: bool = False) -> Any:
+    if pieces:  # chunk / split: the shape of every piece
+        return tuple(tuple(o.shape) for o in out)
     if isinstance(out, tuple):  # return_indices and friends
         out = out[0]
     return tuple(out.shape)
 
 
-def _run(call: Any, args: Sequence[Any], kwargs: Dict[str, Any], module: Any = None) -> Outcome:
+def _run(call: Any, args: Sequence[Any], kwargs: Dict[str, Any], module: Any = None, pieces: bool = False) -> Outcome:
     shapes, errors = [], []
     for training in (True, False):
         if module is not None:
@@ -224,7 +233,7 @@ def _run(call: Any, args: Sequence[Any], kwargs: Dict[str, Any], module: Any = N
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     out = call(*[_tensor(a, grad) for a in args], **{k: _tensor(v, grad) for k, v in kwargs.items()})
-                shapes.append(_out_shape(out))
+                shapes.append(_out_shape(out, pieces))
             except Exception as e:  # torch refuses with many exception types
                 errors.append(f"{type(e).__name__}: {e}")
             if module is None:
@@ -246,8 +255,8 @@ def torch_module(name: str, args: Sequence[Any], kwargs: Dict[str, Any], inputs:
     return _run(module, list(inputs), {}, module)
 
 
-def torch_function(fn: Any, args: Sequence[Any], kwargs: Dict[str, Any]) -> Outcome:
-    return _run(fn, args, kwargs)
+def torch_function(fn: Any, args: Sequence[Any], kwargs: Dict[str, Any], pieces: bool = False) -> Outcome:
+    return _run(fn, args, kwargs, pieces=pieces)
 
 
 def _shape_arg(a: Any) -> Any:
@@ -262,14 +271,14 @@ def kind_of(message: str) -> List[str]:
     return [k for k, pats in KIND_PATTERNS.items() if any(re.search(p, message) for p in pats)]
 
 
-def agree(family: str, qualname: str, args: Sequence[Any], kwargs: Dict[str, Any], inputs: Sequence[T] = (), fn: Any = None) -> None:
+def agree(family: str, qualname: str, args: Sequence[Any], kwargs: Dict[str, Any], inputs: Sequence[T] = (), fn: Any = None, pieces: bool = False) -> None:
     """Run torch and the algebra on the same call; assert they agree exactly."""
     layer: Optional[Layer] = lookup(qualname)
     assert layer is not None, qualname
     if fn is None:
         truth = torch_module(qualname.rsplit(".", 1)[1], args, kwargs, inputs)
     else:
-        truth = torch_function(fn, args, kwargs)
+        truth = torch_function(fn, args, kwargs, pieces)
     cfg = layer.bind([_shape_arg(a) for a in args], {k: _shape_arg(v) for k, v in kwargs.items()})
     if isinstance(cfg, Failure):
         got_shape, failure = None, cfg

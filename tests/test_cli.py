@@ -72,7 +72,7 @@ def test_bad_fixtures_exit_1_with_snippets(capsys):
     assert "lenet_wrong_fc.py:19:30: SHP003 Linear expects in_features=576 but receives 400 features" in out
     assert "19 |         self.fc1 = nn.Linear(16 * 6 * 6, 120)" in out
     assert "   |                              ^^^^^^^^^^ SHP003" in out
-    assert out.rstrip().endswith("Found 14 errors.")
+    assert out.rstrip().endswith("Found 15 errors.")
 
 
 def test_exit_zero(capsys):
@@ -138,6 +138,38 @@ def test_without_a_declaration_channel_checks_still_run(capsys, tmp_path):
     src = (FIXTURES / "bad" / "mnist_collapse.py").read_text().replace("# shapelint: input=(N, 1, 28, 28)\n", "")
     code, out, _ = run(capsys, "check", write(tmp_path, "c.py", src))
     assert code == 0  # spatial checks need the input size
+
+
+UNDECLARED_TIMESERIES = textwrap.dedent(
+    """\
+    import torch.nn as nn
+
+
+    class TimeSeries(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(64, 128)
+            self.conv = nn.Conv1d(128, 32, 3)
+            self.bn = nn.BatchNorm1d(10)
+            self.head = nn.Linear({head_in}, 5)
+
+        def forward(self, x):  # x: (N, T, 64), not declared
+            h = self.fc(x).transpose(1, 2)
+            y = self.bn(self.fc(x))
+            return self.conv(h), self.head(self.fc(x))
+    """
+)
+
+
+def test_undeclared_linear_input_keeps_any_leading_dims(capsys, tmp_path):
+    # torch runs this for x of shape (N, 10, 64): no rank guessed after a Linear
+    path = write(tmp_path, "ts.py", UNDECLARED_TIMESERIES.format(head_in=128))
+    code, out, _ = run(capsys, "check", path)
+    assert code == 0, out
+    # but the features a Linear receives are known whatever the leading dims
+    path = write(tmp_path, "ts_bad.py", UNDECLARED_TIMESERIES.format(head_in=100))
+    code, out, _ = run(capsys, "check", "--output-format", "concise", path)
+    assert code == 1 and "SHP003 Linear expects in_features=100 but receives 128 features" in out
 
 
 def test_symbolic_batch_is_never_guessed(capsys, tmp_path):

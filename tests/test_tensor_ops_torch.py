@@ -99,6 +99,17 @@ def test_shape_ops_agree_with_torch(case):
 
 @settings(max_examples=CASES_PER_FAMILY)
 @given(st.one_of(
+    st.tuples(dims_case(), st.integers(-1, 4)).map(lambda c: ("torch.chunk", torch.chunk, [T(c[0][0]), c[1], c[0][1]])),
+    st.tuples(dims_case(), st.integers(-1, 4)).map(lambda c: ("torch.split", torch.split, [T(c[0][0]), c[1], c[0][1]])),
+    st.tuples(dims_case(), st.lists(st.integers(0, 3), max_size=3)).map(lambda c: ("torch.split", torch.split, [T(c[0][0]), c[1], c[0][1]])),
+))
+def test_splits_agree_with_torch(case):
+    qualname, fn, args = case
+    agree("split", qualname, args, {}, fn=fn, pieces=True)
+
+
+@settings(max_examples=CASES_PER_FAMILY)
+@given(st.one_of(
     merge_case().map(lambda c: ("torch.cat", torch.cat, [[T(s) for s in c[0]], c[1]])),
     merge_case().map(lambda c: ("torch.stack", torch.stack, [[T(s) for s in c[0]], c[1]])),
     broadcast_case().map(lambda c: ("torch.add", torch.add, [T(c[0]), T(c[1])])),

@@ -18,7 +18,7 @@ import libcst as cst
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
 from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
-from ..layers.tensor import broadcast, cat, expand, permute, reduce, repeat, reshape, squeeze, stack, transpose, unsqueeze
+from ..layers.tensor import broadcast, cat, chunk, expand, permute, reduce, repeat, reshape, split, squeeze, stack, transpose, unsqueeze
 from ..extract.index import ModuleInfo, ProjectIndex
 from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Note, Parameter, Partial, Site, Tensor, TorchRef
 
@@ -332,6 +332,8 @@ class Machine:
             obj = self.eval(target.value, frame)
             if isinstance(obj, ModuleObj):
                 obj.register(target.attr.value, value)
+                if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES):
+                    obj.complete = False  # it may have been a module: the tree is not whole
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             items = list(value) if isinstance(value, (tuple, list)) else None
@@ -848,7 +850,10 @@ class Machine:
                     r = UNKNOWN
             else:
                 fn = _CMP.get(type(op))
-                if isinstance(left, Sym) and isinstance(right, Sym) and type(op) in (cst.Equal, cst.NotEqual) and left == right:
+                refs = (TorchRef, ClassRef, FuncRef)
+                if type(op) in (cst.Equal, cst.NotEqual) and isinstance(left, refs) and isinstance(right, refs):
+                    r = (left == right) == isinstance(op, cst.Equal)
+                elif isinstance(left, Sym) and isinstance(right, Sym) and type(op) in (cst.Equal, cst.NotEqual) and left == right:
                     r = isinstance(op, cst.Equal)
                 elif fn is not None and _plain(left) and _plain(right):
                     try:
@@ -868,6 +873,10 @@ class Machine:
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             return self.tensor_binop(op, left, right, site)
         fn = _BINOPS.get(type(op))
+        if isinstance(op, cst.Add) and type(left) is type(right) and isinstance(left, (list, tuple)):
+            return left + right  # concatenation never looks inside the items
+        if isinstance(op, cst.Multiply) and isinstance(left, (list, tuple)) and is_int(right) and 0 <= right <= MAX_LOOP:
+            return left * right
         if fn is None or not (_plain(left) and _plain(right)):
             return UNKNOWN
         if isinstance(op, cst.Power) and isinstance(right, (int, float)) and abs(right) > 64:
@@ -887,12 +896,12 @@ class Machine:
         symbol = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/"}.get(type(op), "?")
         if isinstance(left, Tensor) and isinstance(right, Tensor):
             res = broadcast(left.shape, right.shape, symbol)
-            self.fail(res.failure, site)
-            return Tensor(res.shape)
+            self.fail(res.failure, site, "", left, right)
+            return Tensor(res.shape, "", _assumed(left, right))
         tensor = left if isinstance(left, Tensor) else right
         other = right if tensor is left else left
         if isinstance(other, (int, float, bool)) and not isinstance(other, Sym):
-            return Tensor(tensor.shape, tensor.note)
+            return tensor
         return Tensor(None)
 
     def subscript(self, node: cst.Subscript, frame: Frame) -> Any:
@@ -989,7 +998,10 @@ class Machine:
             if obj.cls is not None:
                 method = self.find_method(obj.cls, name)
                 if method is not None:
-                    return BoundMethod(obj, method)
+                    kind = _method_kind(method)
+                    if kind == "static":
+                        return method
+                    return BoundMethod(obj.cls if kind == "class" else obj, method)
                 value = self.class_attr(obj.cls, name)
                 if value is not UNKNOWN:
                     return value
@@ -1009,10 +1021,12 @@ class Machine:
             if name == "T" and obj.shape is not None:
                 return Tensor(tuple(reversed(obj.shape)))
             return BoundMethod(obj, name)
+        if isinstance(obj, Partial):
+            return {"func": obj.func, "args": obj.args, "keywords": dict(obj.kwargs)}.get(name, UNKNOWN)
         if isinstance(obj, ClassRef):
             method = self.find_method(obj, name)
             if method is not None:
-                return method
+                return BoundMethod(obj, method) if _method_kind(method) == "class" else method
             return self.class_attr(obj, name)
         if isinstance(obj, (list, dict, str, tuple)):
             return BoundMethod(obj, name)
@@ -1194,7 +1208,7 @@ class Machine:
         module = qual.rsplit(".", 1)[0]
         if module in TENSOR_MODULES and short in PRESERVING:
             first = args[0] if args else kwargs.get("input")
-            return Tensor(first.shape, first.note) if isinstance(first, Tensor) else UNKNOWN
+            return first if isinstance(first, Tensor) else UNKNOWN
         if module in TENSOR_MODULES and short in TENSOR_METHOD_FUNCS and args and isinstance(args[0], Tensor):
             return self.tensor_method(args[0], short, list(args[1:]), kwargs, site)
         if module == "torch" and short in CREATORS:
@@ -1228,14 +1242,15 @@ class Machine:
                 return Tensor(None)
         res = spec.apply(bound)
         first = args[0] if args and isinstance(args[0], Tensor) else None
-        self.fail(res.failure, site, first.note if first else "")
-        return Tensor(res.shape, self.note(spec.name, res.shape, first.shape if first else None, site))
+        tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
+        self.fail(res.failure, site, first.note if first else "", *tensors)
+        return Tensor(res.shape, self.note(spec.name, res.shape, first.shape if first else None, site), _assumed(*tensors))
 
     # ------------------------------------------------------------------ tensors
     def tensor_method(self, t: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any], site: Site) -> Any:
         shape = t.shape
         if name in PRESERVING:
-            return Tensor(shape, t.note)
+            return t
         if name == "size":
             if shape is None:
                 return UNKNOWN
@@ -1277,19 +1292,27 @@ class Machine:
             dim = args[0] if args else kwargs.get("dim")
             keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
             res = reduce(shape, dim, keep)
+        elif name in ("chunk", "split"):
+            how = args[0] if args else kwargs.get("chunks", kwargs.get("split_size", kwargs.get("split_size_or_sections")))
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            pieces, failure = (chunk if name == "chunk" else split)(shape, how, dim)
+            self.fail(failure, site, t.note, t)
+            if pieces is None:
+                return UNKNOWN  # not even the number of pieces is known
+            return tuple(Tensor(p, "", t.assumed) for p in pieces)
         elif name in ("expand", "repeat"):
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             if not isinstance(sizes, (tuple, list)) or any(not (is_int(v) or isinstance(v, Sym)) for v in sizes):
                 return Tensor(None)
             res = (expand if name == "expand" else repeat)(shape, [_to_dim(v) for v in sizes])
         elif name in ("expand_as", "view_as", "reshape_as") and args and isinstance(args[0], Tensor):
-            return Tensor(args[0].shape)
+            return Tensor(args[0].shape, "", args[0].assumed)
         elif name in ("add", "sub", "mul", "div") and args:
             return self.tensor_binop({"add": cst.Add(), "sub": cst.Subtract(), "mul": cst.Multiply(), "div": cst.Divide()}[name], t, args[0], site)
         if res is None:
             return Tensor(None)
-        self.fail(res.failure, site, t.note)
-        return Tensor(res.shape, self.note(name, res.shape, shape, site))
+        self.fail(res.failure, site, t.note, t)
+        return Tensor(res.shape, self.note(name, res.shape, shape, site), t.assumed)
 
     # ------------------------------------------------------------------ modules in forward
     def call_module(self, obj: ModuleObj, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], builtin_forward: bool = False) -> Any:
@@ -1321,23 +1344,29 @@ class Machine:
             if name is not None:
                 self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, None, spec.params(cfg) if spec and cfg else None, None))
             return Tensor(None)
+        assumed = _assumed(*[a for a in args if isinstance(a, Tensor)])
         if shape is None and isinstance(x, Tensor):
             shape = spec.seed(cfg)
+            if shape is not None:
+                assumed = "last" if spec.seed_keeps_leading else "batched"
         inputs = [shape] if spec.n_inputs == 1 else [a.shape if isinstance(a, Tensor) else None for a in args[: spec.n_inputs]]
         res = spec.apply(cfg, *inputs)
         note = x.note if isinstance(x, Tensor) else ""
-        self.fail_module(obj, res.failure, note)
+        if _reportable(res.failure, assumed):
+            self.fail_module(obj, res.failure, note)
         if name is not None:
             macs = spec.macs(cfg, inputs, res.shape) if res.failure is None else None
             self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, res.shape, spec.params(cfg), macs))
         if res.shape is not None and res.shape == shape and isinstance(x, Tensor):
-            return Tensor(res.shape, x.note)
+            return Tensor(res.shape, x.note, assumed)
         label = name or obj.type_name
-        return Tensor(res.shape, Note(f"from {label}, line {{line}}", obj.site))
+        return Tensor(res.shape, Note(f"from {label}, line {{line}}", obj.site), assumed)
 
     # ------------------------------------------------------------------ reporting
-    def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "") -> None:
-        self.reporter.fail(failure, site, note)
+    def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", *inputs: Tensor) -> None:
+        """Report a failure of an operation on ``inputs`` unless it rests on an assumed shape."""
+        if _reportable(failure, _assumed(*inputs)):
+            self.reporter.fail(failure, site, note)
 
     def fail_module(self, obj: ModuleObj, failure: Optional[Failure], note: Any) -> None:
         if failure is None or obj.site is None:
@@ -1373,6 +1402,39 @@ class _Iter:
     items: Tuple[Any, ...]
 
 
+# expressions that never evaluate to a module
+_NOT_MODULES = (cst.BinaryOperation, cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.Integer, cst.Float, cst.SimpleString, cst.FormattedString)
+
+
+def _method_kind(fn: FuncRef) -> str:
+    """"static", "class" or "" (an instance method), from the decorators."""
+    for d in fn.node.decorators:
+        name = d.decorator.value if isinstance(d.decorator, cst.Name) else None
+        if name == "staticmethod":
+            return "static"
+        if name == "classmethod":
+            return "class"
+    return ""
+
+
+def _assumed(*tensors: Any) -> str:
+    """The strongest assumption among the inputs of an operation."""
+    flags = {t.assumed for t in tensors if isinstance(t, Tensor)}
+    return "last" if "last" in flags else ("batched" if "batched" in flags else "")
+
+
+def _reportable(failure: Optional[Failure], assumed: str) -> bool:
+    """Only what does not rest on the assumption: with an assumed rank no rank failure;
+    with only the last dim known, only a features mismatch on that last dim."""
+    if failure is None:
+        return False
+    if assumed == "last":
+        return failure.kind == "in-features-mismatch"
+    if assumed == "batched":
+        return failure.kind != "rank-mismatch"
+    return True
+
+
 def _unknown_module() -> ModuleObj:
     return ModuleObj("?", "leaf")
 
@@ -1405,7 +1467,7 @@ def merge_values(values: Sequence[Any]) -> Any:
         if any(s is None for s in shapes) or len({len(s) for s in shapes}) != 1:  # type: ignore[arg-type]
             return Tensor(None)
         merged = tuple(col[0] if all(c == col[0] for c in col) else None for col in zip(*shapes))  # type: ignore[misc]
-        return Tensor(merged)
+        return Tensor(merged, "", _assumed(*values))
     try:
         if all(_plain(v) for v in values) and all(v == first for v in values):
             return first
@@ -1429,6 +1491,7 @@ MODULE_METHODS = {
     "named_children", "register_buffer",
 }
 TENSOR_METHOD_FUNCS = {
+    "chunk", "split",
     "flatten", "reshape", "permute", "transpose", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin", "t",
     "swapaxes", "swapdims",
 }
@@ -1654,6 +1717,45 @@ def _reversed(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
 
 
 @_builtin
+def _type(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+    if len(args) != 1:
+        return UNKNOWN
+    v = args[0]
+    if isinstance(v, Partial):
+        return TorchRef("functools.partial")
+    if isinstance(v, Tensor):
+        return TorchRef("torch.Tensor")
+    if isinstance(v, ModuleObj) and v.cls is not None:
+        return v.cls
+    if isinstance(v, (TorchRef, ClassRef)) and not (isinstance(v, TorchRef) and v.qualname.split(".")[-1][:1].islower()):
+        return TorchRef("builtins.type")  # a class: its type is ``type``
+    if isinstance(v, FuncRef):
+        return TorchRef("builtins.function")
+    if isinstance(v, (int, float, str, bool, list, tuple, dict)) and type(v).__name__ in BUILTINS:
+        return BUILTINS[type(v).__name__]
+    return UNKNOWN
+
+
+@_builtin
+def _setattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+    if len(args) == 3 and isinstance(args[0], ModuleObj):
+        if isinstance(args[1], str):
+            args[0].register(args[1], args[2])
+        else:
+            args[0].complete = False  # a name we cannot read: the tree is not whole
+    return None
+
+
+@_builtin
+def _hasattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+    if len(args) == 2 and isinstance(args[0], ModuleObj) and isinstance(args[1], str):
+        obj = args[0]
+        if args[1] in obj.children or args[1] in obj.attrs or args[1] in obj.parameters:
+            return True
+    return UNKNOWN
+
+
+@_builtin
 def _getattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if len(args) >= 2 and isinstance(args[1], str):
         v = m.getattr(args[0], args[1])
@@ -1695,6 +1797,9 @@ BUILTINS: Dict[str, Any] = {
     "sorted": _sorted,
     "reversed": _reversed,
     "getattr": _getattr,
+    "setattr": _setattr,
+    "type": _type,
+    "hasattr": _hasattr,
 }
 
 
@@ -1755,8 +1860,8 @@ def m_merge(m: Machine, args: List[Any], kwargs: Dict[str, Any], fn: Callable[..
     if items is None or not all(isinstance(t, Tensor) for t in items) or not is_int(dim):
         return Tensor(None)
     res = fn([t.shape for t in items], dim)
-    m.fail(res.failure, m.current_site)
-    return Tensor(res.shape)
+    m.fail(res.failure, m.current_site, "", *items)
+    return Tensor(res.shape, "", _assumed(*items))
 
 
 LIBRARY: Dict[str, Any] = {

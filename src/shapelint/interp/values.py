@@ -43,6 +43,10 @@ class Note:
 class Tensor:
     shape: Optional[Shape]  # None: not even the rank is known
     note: Any = ""  # provenance for messages: a Note (or "")
+    # How much of the shape was assumed rather than known (an input seeded from the first
+    # layer that saw it): "" nothing; "batched" the rank (a batched input was assumed);
+    # "last" everything but the last dim (a Linear's input may have any leading dims).
+    assumed: str = ""
 
     @property
     def rank(self) -> Optional[int]:

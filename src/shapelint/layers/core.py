@@ -161,6 +161,7 @@ class Layer:
     signature: Tuple[Param, ...] = ()
     functional: bool = False
     n_inputs: int = 1
+    seed_keeps_leading = False  # its seed knows only the last dim (leading dims may be anything)
 
     # binding -----------------------------------------------------------------
     def bind(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Union[Bound, Failure]:

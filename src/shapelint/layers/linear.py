@@ -122,6 +122,8 @@ class Linear(Layer):
             )
         return Result(out)
 
+    seed_keeps_leading = True
+
     def seed(self, cfg: Bound) -> Optional[Shape]:
         n = cfg["in_features"]
         return (None, n) if is_int(n) else None

@@ -290,6 +290,63 @@ def repeat(x: Optional[Shape], sizes: Sequence[Any]) -> Result:
     return Result(tuple(d * s if is_int(d) else (d if s == 1 else None) for d, s in zip(padded, sizes)))  # type: ignore[operator]
 
 
+def chunk(x: Optional[Shape], chunks: Any, dim: Any = 0) -> Tuple[Optional[List[Optional[Shape]]], Optional[Failure]]:
+    """``x.chunk(chunks, dim)``: pieces of ceil(size / chunks); maybe fewer pieces than asked."""
+    if x is None or not (is_int(chunks) and is_int(dim)):
+        return None, None
+    if len(x) == 0:
+        return None, Failure(RANK, "chunk() needs at least a 1-D tensor")
+    if chunks <= 0:
+        return None, Failure(ARGS, f"chunk({chunks}): the number of chunks must be at least 1")
+    d = norm_dim(dim, len(x))
+    if d is None:
+        return None, Failure(RANK, f"chunk dim={dim} is out of range for a tensor of shape {fmt_shape(x)}")
+    size = x[d]
+    if not is_int(size):
+        return None, None
+    step = -(-size // chunks) if size else 1  # type: ignore[operator]
+    return _pieces(x, d, [min(step, size - i) for i in range(0, size, step)] if size else [0] * min(chunks, 1)), None  # type: ignore[operator]
+
+
+def split(x: Optional[Shape], sizes: Any, dim: Any = 0) -> Tuple[Optional[List[Optional[Shape]]], Optional[Failure]]:
+    """``x.split(n, dim)`` (pieces of n, the last smaller) or ``x.split([a, b], dim)`` (must sum up)."""
+    if x is None or not is_int(dim):
+        return None, None
+    if len(x) == 0:
+        return None, Failure(RANK, "split() needs at least a 1-D tensor")
+    if is_int(sizes) and sizes < 0:  # torch looks at an int size before the dim
+        return None, Failure(ARGS, f"split({sizes}): the split size must not be negative")
+    d = norm_dim(dim, len(x))
+    if d is None:
+        return None, Failure(RANK, f"split dim={dim} is out of range for a tensor of shape {fmt_shape(x)}")
+    size = x[d]
+    if isinstance(sizes, (tuple, list)):
+        if not all(is_int(s) for s in sizes):
+            return None, None
+        if any(s < 0 for s in sizes):
+            return None, Failure(ARGS, f"split({list(sizes)}): sizes must be non-negative")
+        if is_int(size) and sum(sizes) != size:
+            return None, Failure(RESHAPE, f"split({list(sizes)}) sums to {sum(sizes)}, but dim {d} has size {size}")
+        return _pieces(x, d, list(sizes)), None
+    if not is_int(sizes) or not is_int(size):
+        return None, None
+    if sizes < 0 or (sizes == 0 and size != 0):
+        return None, Failure(ARGS, f"split({sizes}): the split size must be positive")
+    if size == 0:
+        return _pieces(x, d, [0]), None
+    return _pieces(x, d, [min(sizes, size - i) for i in range(0, size, sizes)]), None  # type: ignore[operator]
+
+
+def _pieces(x: Shape, d: int, sizes: List[int]) -> List[Optional[Shape]]:
+    return [tuple(x[:d]) + (s,) + tuple(x[d + 1 :]) for s in sizes]
+
+
+def _many(result: Tuple[Optional[List[Optional[Shape]]], Optional[Failure]]) -> Result:
+    """For the registry: the pieces as a shape of shapes (tests compare them one by one)."""
+    pieces, failure = result
+    return Result(None if pieces is None else tuple(pieces), failure)  # type: ignore[arg-type]
+
+
 class TensorOp(Layer):
     """A registry entry for a tensor function; ``fn`` maps (cfg) to a Result."""
 
@@ -317,5 +374,7 @@ LAYERS = [
     TensorOp("torch.add", ("torch.add", "torch.sub", "torch.mul", "torch.div"), (_IN, Param("other", tensor=True)), lambda c: broadcast(c["input"], c["other"])),
     TensorOp("Tensor.expand", ("torch.Tensor.expand",), (_IN, Param("size")), lambda c: expand(c["input"], c["size"]) if isinstance(c["size"], (tuple, list)) else Result(None)),
     TensorOp("Tensor.repeat", ("torch.Tensor.repeat",), (_IN, Param("repeats")), lambda c: repeat(c["input"], c["repeats"]) if isinstance(c["repeats"], (tuple, list)) else Result(None)),
+    TensorOp("torch.chunk", ("torch.chunk",), (_IN, Param("chunks"), Param("dim", 0)), lambda c: _many(chunk(c["input"], c["chunks"], c["dim"]))),
+    TensorOp("torch.split", ("torch.split",), (_IN, Param("split_size_or_sections"), Param("dim", 0)), lambda c: _many(split(c["input"], c["split_size_or_sections"], c["dim"]))),
     TensorOp("torch.mean", ("torch.mean", "torch.sum", "torch.amax", "torch.amin"), (_IN, Param("dim", None), Param("keepdim", False)), lambda c: reduce(c["input"], c["dim"], c["keepdim"])),
 ]
