@@ -72,7 +72,7 @@ def test_bad_fixtures_exit_1_with_snippets(capsys):
     assert "lenet_wrong_fc.py:19:30: SHP003 Linear expects in_features=576 but receives 400 features" in out
     assert "19 |         self.fc1 = nn.Linear(16 * 6 * 6, 120)" in out
     assert "   |                              ^^^^^^^^^^ SHP003" in out
-    assert out.rstrip().endswith("Found 15 errors.")
+    assert out.rstrip().endswith("Found 17 errors.")
 
 
 def test_exit_zero(capsys):

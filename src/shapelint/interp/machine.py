@@ -84,6 +84,7 @@ class Frame:
     origins: Dict[str, Site] = field(default_factory=dict)  # local -> where its value was written
     phase: str = "forward"  # "init" while building modules
     early: List[Any] = field(default_factory=list)  # values returned on paths that ended early
+    fn: Optional[cst.FunctionDef] = None  # the function whose body runs
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,8 @@ class Machine:
         self.names: Dict[int, str] = {}  # id(ModuleObj) -> named_modules name, during forward
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
-        self._strings: Dict[int, Tuple[Any, Any]] = {}  # id(node) -> (node, value); the node keeps the id alive
+        self._strings: Dict[int, Tuple[Any, Any]] = {}
+        self._uses: Dict[int, Tuple[Any, Dict[str, int]]] = {}  # id(function) -> (function, name -> reads)  # id(node) -> (node, value); the node keeps the id alive
 
     # ------------------------------------------------------------------ budget
     def tick(self) -> None:
@@ -476,7 +478,7 @@ class Machine:
         env: Dict[str, Any] = dict(fn.closure or {})
         if fn.owner is not None:
             env["__class__"] = fn.owner
-        frame = Frame(fn.info, env, phase=phase)
+        frame = Frame(fn.info, env, phase=phase, fn=fn.node)
         if not self.bind_params(fn.node.params, args, kwargs, frame, sites, open_ended):
             return UNKNOWN
         self.depth += 1
@@ -1080,10 +1082,26 @@ class Machine:
         return args, kwargs, sites
 
     def origin(self, expr: cst.BaseExpression, frame: Frame) -> Site:
-        """Where to report an argument: a parameter's call-site argument, else the expression."""
-        if isinstance(expr, cst.Name) and expr.value in frame.origins:
-            return frame.origins[expr.value]
+        """Where to report an argument: the caller's argument when this parameter is used
+        only here (changing it there changes nothing else), else the expression itself."""
+        if isinstance(expr, cst.Name) and expr.value in frame.origins and frame.fn is not None:
+            if self.uses(frame.fn, expr.value) == 1:
+                return frame.origins[expr.value]
         return Site(frame.info, expr)
+
+    def uses(self, fn: cst.FunctionDef, name: str) -> int:
+        """How often a function's body reads ``name``."""
+        key = id(fn)
+        if key not in self._uses:
+            counts: Dict[str, int] = {}
+
+            class V(cst.CSTVisitor):
+                def visit_Name(self, node: cst.Name) -> None:
+                    counts[node.value] = counts.get(node.value, 0) + 1
+
+            fn.body.visit(V())
+            self._uses[key] = (fn, counts)
+        return self._uses[key][1].get(name, 0)
 
     def call_super(self, method: str, node: cst.Call, frame: Frame) -> Any:
         me = frame.env.get("self")

@@ -200,7 +200,9 @@ class LayerNorm(Layer):
         tail = tuple(x[len(x) - len(ns) :]) if len(x) >= len(ns) else tuple(x)
         if len(x) < len(ns) or any(is_int(h) and is_int(w) and h != w for h, w in zip(tail, ns)):
             suggestion = None
-            if len(tail) == len(ns) and all(is_int(t) for t in tail):
+            # Suggest the trailing dims only for (batch, ..., features) inputs: on a
+            # channels-first map, (N, C, H, W), the width is no sensible normalized_shape.
+            if len(tail) == len(ns) and all(is_int(t) for t in tail) and len(x) <= len(ns) + 2:
                 suggestion = tail[0] if len(tail) == 1 and not isinstance(cfg["normalized_shape"], (tuple, list)) else list(tail)
             return Result(
                 tuple(x) if len(x) >= len(ns) else None,
