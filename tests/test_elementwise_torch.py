@@ -93,3 +93,13 @@ def elementwise_case(draw):
 def test_elementwise_agrees_with_torch(case):
     name, args, kwargs, shape = case
     agree("elementwise", f"torch.nn.{name}", args, kwargs, [T(shape)])
+
+
+@settings(max_examples=200)
+@given(elementwise_case().filter(lambda c: c[0] == "GLU"))
+def test_functional_glu_agrees_with_torch(case):
+    import torch.nn.functional as F
+
+    _, args, kwargs, shape = case
+    dim = args[0] if args else kwargs.get("dim", -1)
+    agree("elementwise", "torch.nn.functional.glu", [T(shape)], {"dim": dim}, fn=F.glu)

@@ -1217,18 +1217,19 @@ class Machine:
         if qual in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             t = args[0] if args else kwargs.get("data")
             return Parameter(t.shape if isinstance(t, Tensor) else None)
+        short = qual.rsplit(".", 1)[-1]
+        module = qual.rsplit(".", 1)[0]
+        if module in TENSOR_MODULES and short in TENSOR_METHOD_FUNCS and args and isinstance(args[0], Tensor):
+            label = f"torch.{short}" if module == "torch" else f"F.{short}"
+            return self.tensor_method(args[0], short, list(args[1:]), kwargs, site, label)  # torch.f(x, ...) is x.f(...)
         spec = lookup(qual)
         if spec is not None and not spec.functional:
             return self.make_leaf(spec, spec.name, args, kwargs, site, sites)
         if spec is not None:
             return self.apply_function(spec, args, kwargs, site)
-        short = qual.rsplit(".", 1)[-1]
-        module = qual.rsplit(".", 1)[0]
         if module in TENSOR_MODULES and short in PRESERVING:
             first = args[0] if args else kwargs.get("input")
             return first if isinstance(first, Tensor) else UNKNOWN
-        if module in TENSOR_MODULES and short in TENSOR_METHOD_FUNCS and args and isinstance(args[0], Tensor):
-            return self.tensor_method(args[0], short, list(args[1:]), kwargs, site)
         if module == "torch" and short in CREATORS:
             return self.creator(args, kwargs)
         if qual.startswith("torch.nn.") and short[:1].isupper() and module in ("torch.nn",) or ".modules." in qual and short[:1].isupper():
@@ -1265,7 +1266,8 @@ class Machine:
         return Tensor(res.shape, self.note(spec.name, res.shape, first.shape if first else None, site), _assumed(*tensors))
 
     # ------------------------------------------------------------------ tensors
-    def tensor_method(self, t: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any], site: Site) -> Any:
+    def tensor_method(self, t: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any], site: Site, label: str = "") -> Any:
+        """``t.name(*args)``; ``label`` names it in messages when called as a function."""
         shape = t.shape
         if name in PRESERVING:
             return t
@@ -1330,7 +1332,7 @@ class Machine:
         if res is None:
             return Tensor(None)
         self.fail(res.failure, site, t.note, t)
-        return Tensor(res.shape, self.note(name, res.shape, shape, site), t.assumed)
+        return Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed)
 
     # ------------------------------------------------------------------ modules in forward
     def call_module(self, obj: ModuleObj, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], builtin_forward: bool = False) -> Any:

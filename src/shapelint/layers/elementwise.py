@@ -151,6 +151,18 @@ class GLU(Layer):
         return Result(tuple(out))
 
 
+class GLUFunction(GLU):
+    """``F.glu(input, dim=-1)``."""
+
+    name = "F.glu"
+    qualnames = ("torch.nn.functional.glu",)
+    functional = True
+    signature = (Param("input", tensor=True), Param("dim", -1))
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        return super().forward(cfg, cfg["input"])
+
+
 class PReLU(Layer):
     name = "PReLU"
     qualnames = ("torch.nn.PReLU", "torch.nn.modules.activation.PReLU")
@@ -177,5 +189,5 @@ LAYERS = (
     [Preserving(n, mod, sig) for n, (mod, sig) in _PRESERVING.items()]
     + [Preserving(n, mod, any_args=True) for n, mod in _ANY_ARGS.items()]
     + [Softmax(n) for n in ("Softmax", "LogSoftmax", "Softmin")]
-    + [Softmax2d(), GLU(), PReLU()]
+    + [Softmax2d(), GLU(), GLUFunction(), PReLU()]
 )
