@@ -22,7 +22,8 @@ def torch_calls(model, x):
 
     def hook(module, inputs, output):
         shape = tuple(inputs[0].shape) if inputs and isinstance(inputs[0], torch.Tensor) else None
-        calls.append((names[module], type(module).__name__, shape, tuple(output.shape)))
+        out = output[0] if isinstance(output, tuple) else output  # RNNs return (output, state)
+        calls.append((names[module], type(module).__name__, shape, tuple(out.shape)))
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
     with torch.no_grad():

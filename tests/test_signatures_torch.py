@@ -21,7 +21,9 @@ def test_signature_matches_torch(layer):
     cls = getattr(torch.nn, layer.name)
     params = torch_params(cls)
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
-        assert getattr(layer, "any_args", False) or layer.name == "Softmax2d", layer.name
+        # torch documents these signatures only (RNN, LSTM, GRU take *args, **kwargs): the
+        # property tests bind drawn positional and keyword arguments in both, instead
+        assert getattr(layer, "any_args", False) or layer.name in ("Softmax2d", "RNN", "LSTM", "GRU"), layer.name
         return
     ours = [(p.name, p.kw_only) for p in layer.signature]
     theirs = [(p.name, p.kind == p.KEYWORD_ONLY) for p in params]

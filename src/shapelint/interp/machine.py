@@ -1377,10 +1377,13 @@ class Machine:
         if name is not None:
             macs = spec.macs(cfg, inputs, res.shape) if res.failure is None else None
             self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, res.shape, spec.params(cfg), macs))
-        if res.shape is not None and res.shape == shape and isinstance(x, Tensor):
-            return Tensor(res.shape, x.note, assumed)
         label = name or obj.type_name
-        return Tensor(res.shape, Note(f"from {label}, line {{line}}", obj.site), assumed)
+        note = Note(f"from {label}, line {{line}}", obj.site)
+        if res.outputs is not None:  # several tensors: the same nesting of tuples
+            return _tensors(res.outputs, note, assumed)
+        if res.shape is not None and res.shape == shape and isinstance(x, Tensor):
+            return Tensor(res.shape, x.note, assumed)  # shape-preserving: the producer stays the earlier one
+        return Tensor(res.shape, note, assumed)
 
     # ------------------------------------------------------------------ reporting
     def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", *inputs: Tensor) -> None:
@@ -1424,6 +1427,13 @@ class _Iter:
 
 # expressions that never evaluate to a module
 _NOT_MODULES = (cst.BinaryOperation, cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.Integer, cst.Float, cst.SimpleString, cst.FormattedString)
+
+
+def _tensors(structure: Any, note: Any, assumed: str) -> Any:
+    """Nested tuples of shapes -> the same nesting of Tensors."""
+    if isinstance(structure, tuple) and structure and all(isinstance(e, tuple) or e is None for e in structure):
+        return tuple(_tensors(e, note, assumed) for e in structure)
+    return Tensor(structure, note, assumed)
 
 
 def _method_kind(fn: FuncRef) -> str:

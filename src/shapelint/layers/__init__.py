@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from . import conv, elementwise, linear, norm, pool, reshape, tensor
+from . import conv, elementwise, linear, norm, pool, recurrent, reshape, tensor
 from .core import (
     ARGS,
     CHANNELS,
@@ -32,7 +32,8 @@ from .core import (
 )
 
 ALL_LAYERS = (
-    conv.LAYERS + pool.LAYERS + linear.LAYERS + norm.LAYERS + reshape.LAYERS + elementwise.LAYERS + tensor.LAYERS
+    conv.LAYERS + pool.LAYERS + linear.LAYERS + norm.LAYERS + reshape.LAYERS + elementwise.LAYERS + recurrent.LAYERS
+    + tensor.LAYERS
 )
 
 REGISTRY: Dict[str, Layer] = {q: layer for layer in ALL_LAYERS for q in layer.qualnames}

@@ -64,6 +64,9 @@ class Result:
 
     shape: Optional[Shape]
     failure: Optional[Failure] = None
+    # layers that return several tensors (an LSTM's output, (h_n, c_n)): the whole
+    # structure as nested tuples of shapes; ``shape`` is then the first one
+    outputs: Any = None
 
 
 @dataclass(frozen=True)
