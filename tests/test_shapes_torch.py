@@ -16,16 +16,22 @@ from shapelint.engine import check_path
 from shapelint.extract.index import ProjectIndex
 
 
+# torch modules shapelint follows as one call: their children are never called themselves
+OPAQUE = {"MultiheadAttention"}
+
+
 def torch_calls(model, x):
     calls = []
     names = {m: n for n, m in model.named_modules()}
+    inside = {n for n, m in model.named_modules() for p, o in model.named_modules() if type(o).__name__ in OPAQUE and n.startswith(p + ".")}
 
     def hook(module, inputs, output):
         shape = tuple(inputs[0].shape) if inputs and isinstance(inputs[0], torch.Tensor) else None
         out = output[0] if isinstance(output, tuple) else output  # RNNs return (output, state)
         calls.append((names[module], type(module).__name__, shape, tuple(out.shape)))
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
+    watched = [m for n, m in model.named_modules() if (not list(m.children()) or type(m).__name__ in OPAQUE) and n not in inside]
+    handles = [m.register_forward_hook(hook) for m in watched]
     with torch.no_grad():
         out = model(x)
     for h in handles:
