@@ -328,3 +328,17 @@ def split_positional(kwargs: Dict[str, Any], order: Sequence[str], n: int) -> Tu
             break
         args.append(rest.pop(name))
     return args, rest
+
+
+def check_quirk(family: str, name: str, args: Sequence[Any], kwargs: Dict[str, Any], shape: Tuple[int, ...], expected: Any) -> None:
+    """A hand-picked case: the algebra gives ``expected`` (a shape or a failure kind), and torch agrees."""
+    layer = lookup(f"torch.nn.{name}")
+    assert layer is not None
+    cfg = layer.bind(args, kwargs)
+    assert not isinstance(cfg, Failure), cfg
+    res = layer.apply(cfg, shape)
+    if isinstance(expected, str):
+        assert res.failure is not None and res.failure.kind == expected
+    else:
+        assert res.failure is None and res.shape == expected
+    agree(family, f"torch.nn.{name}", args, kwargs, [T(shape)])

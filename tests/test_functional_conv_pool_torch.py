@@ -5,7 +5,7 @@ from conftest import CASES_PER_FAMILY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import T, agree, split_positional
-from test_conv_torch import draw_geometry
+from test_conv_torch import draw_geometry, draw_input
 from test_pool_torch import adaptive_case, input_shape, per_dim, pool_case
 
 FAMILY = "functional-conv-pool"
@@ -35,14 +35,7 @@ def conv_call(draw):
     elif draw(st.booleans()):
         kw["bias"] = None
     kw.update(draw_geometry(draw, dims, transposed, groups))
-    channels = draw(st.sampled_from([in_channels] * 3 + [draw(st.integers(1, 6))]))
-    spatial = tuple(draw(st.integers(1, 9)) for _ in range(dims))
-    shape = ((2,) if draw(st.booleans()) else ()) + (channels,) + spatial
-    rank_off = draw(st.sampled_from([0] * 12 + [-1, 1]))
-    if rank_off < 0:
-        shape = shape[1:]
-    elif rank_off > 0:
-        shape = (1,) + shape
+    shape = draw_input(draw, in_channels, dims)
     fname = f"conv{'_transpose' if transposed else ''}{dims}d"
     kw = {"input": T(shape), "weight": T(weight), **kw}
     order = ["input", "weight", "bias", "stride", "padding"]
