@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import T, agree, split_positional
 from test_conv_torch import draw_geometry, draw_input
-from test_pool_torch import adaptive_case, input_shape, per_dim, pool_case
+from test_pool_torch import adaptive_case, pool_case
 
 FAMILY = "functional-conv-pool"
 

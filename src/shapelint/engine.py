@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .analysis import Trace, analyse, model_classes
 from .declare import source_declaration

@@ -317,7 +317,6 @@ class ConvFunction(Layer):
         self.transposed = transposed
         fname = f"conv{'_transpose' if transposed else ''}{dims}d"
         self.name = f"F.{fname}"
-        self.module_name = f"Conv{'Transpose' if transposed else ''}{dims}d"
         self.qualnames = (f"torch.nn.functional.{fname}", f"torch.{fname}")
         common = [Param("input", tensor=True), Param("weight", tensor=True), Param("bias", None, tensor=True)]
         common.append(Param("stride", 1))

@@ -7,7 +7,6 @@ input: torch's refusals come back as :class:`Failure` values.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
@@ -225,20 +224,3 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<layer {self.name}>"
-
-
-def sample_dims(shape: Shape, batched: bool) -> Shape:
-    """The dims of one sample: the batch dim dropped from a batched input."""
-    return shape[1:] if batched else shape
-
-
-def per_sample(shape: Optional[Shape], batched: bool) -> Optional[int]:
-    """Element count of one sample of ``shape``, or None if any dim is not known."""
-    if shape is None:
-        return None
-    n = prod(sample_dims(shape, batched))
-    return n if is_int(n) else None
-
-
-def floor_div(a: int, b: int) -> int:
-    return math.floor(a / b) if b else 0
