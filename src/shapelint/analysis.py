@@ -76,7 +76,7 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
     return trace
 
 
-def total_params(root: ModuleObj, modules: List) -> Optional[int]:  # type: ignore[type-arg]
+def total_params(root: ModuleObj, modules: List) -> Optional[int]:
     """Like ``sum(p.numel() for p in model.parameters())``; None if any is unknown."""
     total = 0
     for _, m in modules:

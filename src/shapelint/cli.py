@@ -134,8 +134,8 @@ def _shapes(args: argparse.Namespace) -> int:
 
 def _rule(args: argparse.Namespace) -> int:
     if args.code is None:
-        for rule in RULES.values():
-            print(f"{rule.code}  {rule.name}")
+        for each in RULES.values():
+            print(f"{each.code}  {each.name}")
         return 0
     rule = RULES.get(args.code.upper()) or next((r for r in RULES.values() if r.name == args.code), None)
     if rule is None:

@@ -45,7 +45,7 @@ class ModuleInfo:
         self._collect()
 
     @property
-    def positions(self):  # type: ignore[no-untyped-def]
+    def positions(self):
         if self._positions is None:
             self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         return self._positions
@@ -80,7 +80,7 @@ class ModuleInfo:
             for alias in node.names:
                 full = dotted(alias.name) or ""
                 if alias.asname is not None:
-                    self.imports[dotted(alias.asname.name) or ""] = full  # type: ignore[arg-type]
+                    self.imports[dotted(alias.asname.name) or ""] = full
                 else:  # ``import torch.nn`` binds ``torch``
                     head = full.split(".")[0]
                     self.imports[head] = head
@@ -98,7 +98,7 @@ class ModuleInfo:
                 return
             for alias in node.names:
                 name = dotted(alias.name) or ""
-                local = (dotted(alias.asname.name) if alias.asname is not None else name) or ""  # type: ignore[arg-type]
+                local = (dotted(alias.asname.name) if alias.asname is not None else name) or ""
                 self.imports[local] = f"{base}.{name}" if base else name
 
     def _collect_def(self, stmt: cst.CSTNode) -> None:

@@ -177,7 +177,7 @@ _BINOPS: Dict[type, Callable[[Any, Any], Any]] = {
     cst.BitXor: operator.xor,
     cst.MatrixMultiply: operator.matmul,
 }
-_AUG = {
+_AUG: Dict[type, Any] = {
     cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
     cst.FloorDivideAssign: cst.FloorDivide, cst.DivideAssign: cst.Divide, cst.ModuloAssign: cst.Modulo,
     cst.PowerAssign: cst.Power, cst.BitOrAssign: cst.BitOr, cst.BitAndAssign: cst.BitAnd,
@@ -406,7 +406,7 @@ class Machine:
             self.forget(stmt, frame)
             return
         # forward: follow both branches, merge what they leave behind
-        outcomes = []
+        outcomes: List[Tuple[str, Any]] = []
         for branch in (stmt.body, orelse):
             sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase)
             try:
@@ -578,9 +578,9 @@ class Machine:
                 for stmt in c.node.body.body:
                     if isinstance(stmt, cst.SimpleStatementLine):
                         for small in stmt.body:
-                            target = small.targets[0].target if isinstance(small, cst.Assign) and len(small.targets) == 1 else (small.target if isinstance(small, cst.AnnAssign) and small.value is not None else None)
-                            if isinstance(target, cst.Name) and target.value == name:
-                                return self.eval(small.value, Frame(c.info, {}, phase="init"))  # type: ignore[union-attr]
+                            value = _assigned_value(small, name)
+                            if value is not None:
+                                return self.eval(value, Frame(c.info, {}, phase="init"))
         return UNKNOWN
 
     def torch_base(self, cls: ClassRef) -> Optional[str]:
@@ -602,7 +602,7 @@ class Machine:
             obj.kind = "leaf-subclass"
         init = self.find_method(cls, "__init__")
         if init is not None:
-            self.call_function(init, [obj] + list(args), kwargs, ArgSites([None] + list(sites.positional), sites.keywords) if sites else None, phase="init", open_ended=open_ended)
+            self.call_function(init, [obj] + list(args), kwargs, sites.after_self() if sites else None, phase="init", open_ended=open_ended)
         elif open_ended:
             obj.complete = False  # torch's own constructor, with arguments we do not know
         elif container:
@@ -713,7 +713,9 @@ class Machine:
             return items if isinstance(node, cst.List) else UNKNOWN
         if isinstance(node, cst.Dict):
             out: Dict[Any, Any] = {}
-            for el in node.elements:
+            entry: Any
+            for entry in node.elements:
+                el = entry
                 if isinstance(el, cst.StarredDictElement):
                     inner = self.eval(el.value, frame)
                     if not isinstance(inner, dict):
@@ -1116,7 +1118,7 @@ class Machine:
             if isinstance(c, ClassRef):
                 fn = self._own_method(c, method)
                 if fn is not None:
-                    return self.call_function(fn, [me] + list(args), kwargs, ArgSites([None] + list(sites.positional), sites.keywords), phase=frame.phase)
+                    return self.call_function(fn, [me] + list(args), kwargs, sites.after_self(), phase=frame.phase)
             elif isinstance(c, TorchRef):
                 kind = CONTAINER_QUALNAMES.get(c.qualname)
                 if method == "__init__":
@@ -1147,7 +1149,8 @@ class Machine:
         if isinstance(callee, Partial):
             merged = dict(callee.kwargs)
             merged.update(kwargs)
-            extra = ArgSites([None] * len(callee.args) + list(sites.positional), dict(sites.keywords))
+            bound: List[Optional[Site]] = [None] * len(callee.args)
+            extra = ArgSites(bound + list(sites.positional), dict(sites.keywords))
             return self.call(callee.func, list(callee.args) + list(args), merged, site, extra, phase)
         if isinstance(callee, TorchRef):
             return self.call_torch(callee.qualname, args, kwargs, site, sites)
@@ -1169,7 +1172,7 @@ class Machine:
         obj, fn = bm.obj, bm.func
         if isinstance(fn, FuncRef):
             frame_phase = phase
-            return self.call_function(fn, [obj] + list(args), kwargs, ArgSites([None] + list(sites.positional), sites.keywords), frame_phase)
+            return self.call_function(fn, [obj] + list(args), kwargs, sites.after_self(), frame_phase)
         if isinstance(obj, Tensor):
             return self.tensor_method(obj, fn, args, kwargs, site)
         if isinstance(obj, ModuleObj):
@@ -1414,8 +1417,14 @@ class Machine:
 
 @dataclass
 class ArgSites:
+    """Where each argument of a call was written, to report a finding at the caller."""
+
     positional: List[Optional[Site]]
     keywords: Dict[str, Site]
+
+    def after_self(self) -> "ArgSites":
+        """The same call seen by a method: ``self`` comes first and was written nowhere."""
+        return ArgSites([None, *self.positional], self.keywords)
 
 
 @dataclass(frozen=True)
@@ -1427,6 +1436,18 @@ class _Iter:
 
 # expressions that never evaluate to a module
 _NOT_MODULES = (cst.BinaryOperation, cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.Integer, cst.Float, cst.SimpleString, cst.FormattedString)
+
+
+def _assigned_value(small: cst.BaseSmallStatement, name: str) -> Optional[cst.BaseExpression]:
+    """The value of ``name = value`` (or ``name: T = value``), if that is what ``small`` is."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target: cst.BaseExpression = small.targets[0].target
+        value: Optional[cst.BaseExpression] = small.value
+    elif isinstance(small, cst.AnnAssign):
+        target, value = small.target, small.value
+    else:
+        return None
+    return value if isinstance(target, cst.Name) and target.value == name else None
 
 
 def _tensors(structure: Any, note: Any, assumed: str) -> Any:
@@ -1494,9 +1515,9 @@ def merge_values(values: Sequence[Any]) -> Any:
         return first
     if all(isinstance(v, Tensor) for v in values):
         shapes = [v.shape for v in values]
-        if any(s is None for s in shapes) or len({len(s) for s in shapes}) != 1:  # type: ignore[arg-type]
+        if any(s is None for s in shapes) or len({len(s) for s in shapes}) != 1:
             return Tensor(None)
-        merged = tuple(col[0] if all(c == col[0] for c in col) else None for col in zip(*shapes))  # type: ignore[misc]
+        merged = tuple(col[0] if all(c == col[0] for c in col) else None for col in zip(*shapes))
         return Tensor(merged, "", _assumed(*values))
     try:
         if all(_plain(v) for v in values) and all(v == first for v in values):
@@ -1616,7 +1637,7 @@ def _zip(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     seqs = [m.iterate(a) for a in args]
     if any(s is None for s in seqs):
         return UNKNOWN
-    return _Iter(tuple(zip(*seqs)))  # type: ignore[misc]
+    return _Iter(tuple(zip(*seqs)))
 
 
 @_builtin

@@ -71,6 +71,7 @@ def _check_geometry(g: _Geometry, name: str, dims: int, transposed: bool, cfg: B
 
 def _check_output_padding(g: _Geometry, name: str, cfg: Bound) -> Optional[Failure]:
     """torch checks this in forward, after the channel count."""
+    assert g.output_padding is not None and g.stride is not None and g.dilation is not None
     for op, s, d in zip(g.output_padding, g.stride, g.dilation):
         if is_int(op) and is_int(s) and is_int(d) and op >= s and op >= d:
             return Failure(
@@ -89,9 +90,9 @@ def conv_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, same: bool) -> Tuple
     if not _ints(size, k, s, p, d):
         return None, False
     span = d * (k - 1) + 1
-    if size + 2 * p < span:  # type: ignore[operator]
+    if size + 2 * p < span:
         return None, True
-    return (size + 2 * p - span) // s + 1, False  # type: ignore[operator]
+    return (size + 2 * p - span) // s + 1, False
 
 
 def conv_transpose_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, op: Any) -> Dim:
@@ -102,7 +103,7 @@ def conv_transpose_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, op: Any) -
 
 
 def _gt(v: Dim, limit: int) -> Optional[bool]:
-    return (v > limit) if is_int(v) else None  # type: ignore[operator]
+    return (v > limit) if is_int(v) else None
 
 
 def _any(*flags: Optional[bool]) -> Optional[bool]:
@@ -113,7 +114,7 @@ def _any(*flags: Optional[bool]) -> Optional[bool]:
 
 
 def transpose_allows_empty(
-    dims: int, batch: Dim, channels: Dim, sizes: Sequence[Dim], g: "_Geometry", groups: Any
+    dims: int, batch: Any, channels: Dim, sizes: Sequence[Dim], g: "_Geometry", groups: Any
 ) -> Optional[bool]:
     """Whether torch's CPU transposed convolution accepts an output size of exactly 0.
 
@@ -131,6 +132,10 @@ def transpose_allows_empty(
     if big is True:
         return False
     n = 1 if batch is _UNBATCHED else batch
+    kh: Any
+    kw: Any
+    h: Dim
+    w: Dim
     if dims == 1:
         kh, kw, h, w = 1, g.kernel[0], 1, sizes[0]
     else:
@@ -223,7 +228,7 @@ class ConvNd(Layer):
         kernel = ntuple(cfg["kernel_size"], self.dims)
         if not (_ints(cin, cout, groups) and kernel is not None and _ints(*kernel) and known(cfg["bias"])) or groups <= 0:
             return None
-        weight = cin * cout // groups * prod(kernel)  # type: ignore[operator]
+        weight = cin * cout // groups * prod(kernel)
         return weight + (cout if cfg["bias"] else 0)
 
     def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
@@ -236,7 +241,7 @@ def conv_macs(dims: int, transposed: bool, cfg: Bound, x: Optional[Shape], out: 
     positions = prod((x if transposed else out)[-dims:]) if (x is not None and out is not None) else None
     if not (_ints(cin, cout, groups, positions) and kernel is not None and _ints(*kernel)) or groups <= 0:
         return None
-    return positions * cin * cout // groups * prod(kernel)  # type: ignore[operator]
+    return positions * cin * cout // groups * prod(kernel)
 
 
 def conv_forward(name: str, dims: int, transposed: bool, cfg: Bound, x: Optional[Shape]) -> Result:

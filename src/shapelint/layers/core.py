@@ -8,7 +8,10 @@ input: torch's refusals come back as :class:`Failure` values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+if TYPE_CHECKING:  # only for the type checker: no runtime dependency
+    from typing_extensions import TypeGuard
 
 Dim = Union[int, str, None]
 Shape = Tuple[Dim, ...]
@@ -92,7 +95,7 @@ class Bound:
 # --- dimension helpers -----------------------------------------------------------
 
 
-def is_int(v: Any) -> bool:
+def is_int(v: Any) -> "TypeGuard[int]":
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -112,7 +115,7 @@ def prod(dims: Iterable[Dim]) -> Dim:
     for d in dims:
         if not is_int(d):
             return None
-        total *= d  # type: ignore[operator]
+        total *= d
     return total
 
 

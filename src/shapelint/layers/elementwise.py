@@ -131,8 +131,8 @@ class GLU(Layer):
     """Splits ``dim`` in half: a ``gate``; the size there must be even."""
 
     name = "GLU"
-    qualnames = ("torch.nn.GLU", "torch.nn.modules.activation.GLU")
-    signature = (Param("dim", -1),)
+    qualnames: Tuple[str, ...] = ("torch.nn.GLU", "torch.nn.modules.activation.GLU")
+    signature: Tuple[Param, ...] = (Param("dim", -1),)
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
         x, dim = inputs[0], cfg["dim"]
@@ -144,10 +144,10 @@ class GLU(Layer):
         if d is None:
             return Result(None, Failure(RANK, f"GLU dim={dim} is out of range for a {len(x)}-D input {fmt_shape(x)}", arg="dim"))
         size = x[d]
-        if is_int(size) and size % 2:  # type: ignore[operator]
+        if is_int(size) and size % 2:
             return Result(None, Failure(RESHAPE, f"GLU halves dim {d}, but its size {size} is odd", arg="dim"))
         out = list(x)
-        out[d] = size // 2 if is_int(size) else None  # type: ignore[operator]
+        out[d] = size // 2 if is_int(size) else None
         return Result(tuple(out))
 
 

@@ -34,11 +34,11 @@ def _positions(x: Optional[Shape]) -> Optional[int]:
 
 
 def _dim(v: object) -> Dim:
-    return v if is_int(v) else None  # type: ignore[return-value]
+    return v if is_int(v) else None
 
 
 def _shape(v: object) -> Optional[Shape]:
-    return tuple(v) if isinstance(v, (tuple, list)) else None  # type: ignore[arg-type]
+    return tuple(v) if isinstance(v, (tuple, list)) else None
 
 
 def _broadcast_failure(name: str, bias: Shape, target: Shape, in_place: bool) -> Optional[Failure]:
@@ -73,10 +73,11 @@ def linear_call(name: str, x: Optional[Shape], w: Optional[Shape], b: Optional[S
     if has_bias is None or (has_bias and b is None):
         fused = None
     elif has_bias:
-        squeezed = [d for d in b if d != 1]  # type: ignore[union-attr]
-        if len(x) == 2 or len(b) == 1 or (all(is_int(d) for d in b) and len(squeezed) == 1):  # type: ignore[arg-type]
+        assert b is not None  # has_bias and no bias shape was handled above
+        squeezed = [d for d in b if d != 1]
+        if len(x) == 2 or len(b) == 1 or (all(is_int(d) for d in b) and len(squeezed) == 1):
             fused = True
-        elif not all(is_int(d) for d in b):  # type: ignore[union-attr]
+        elif not all(is_int(d) for d in b):
             fused = None
     if fused and len(w) == 1:
         return Result(out, Failure(RANK, f"{name} with a bias needs a 2-D weight, got 1-D {fmt_shape(w)}", arg="weight"))
@@ -135,7 +136,7 @@ class Linear(Layer):
     def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
         rows = _positions(inputs[0])
         i, o = cfg["in_features"], cfg["out_features"]
-        return rows * i * o if known(rows, i, o) else None  # type: ignore[operator]
+        return rows * i * o if known(rows, i, o) else None
 
 
 class LinearFunction(Layer):
@@ -154,7 +155,7 @@ class LinearFunction(Layer):
         w = cfg["weight"]
         rows = _positions(inputs[0] if inputs else cfg["input"])
         n = prod(w) if w is not None else None
-        return rows * n if is_int(rows) and is_int(n) else None  # type: ignore[operator]
+        return rows * n if is_int(rows) and is_int(n) else None
 
 
 class Bilinear(Layer):
@@ -200,7 +201,7 @@ class Bilinear(Layer):
     def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
         rows = _positions(inputs[0])
         i1, i2, o = cfg["in1_features"], cfg["in2_features"], cfg["out_features"]
-        return rows * i1 * i2 * o if known(rows, i1, i2, o) else None  # type: ignore[operator]
+        return rows * i1 * i2 * o if known(rows, i1, i2, o) else None
 
 
 class Embedding(Layer):

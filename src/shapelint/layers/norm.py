@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from .core import (
     ARGS,
@@ -152,7 +152,7 @@ class GroupNorm(Layer):
         c, g, n = x[1], cfg["num_groups"], cfg["num_channels"]
         # F.group_norm first checks there is more than one value per group
         per_group = prod((x[0], c)) if is_int(g) and g > 0 else None
-        if is_int(per_group) and prod((per_group // g,) + tuple(x[2:])) == 1:  # type: ignore[operator]
+        if is_int(per_group) and prod((per_group // g,) + tuple(x[2:])) == 1:
             return Result(tuple(x), Failure(SPATIAL, f"GroupNorm needs more than one value per group, got {fmt_shape(x)} with num_groups={g}"))
         if is_int(c) and is_int(g) and g > 0 and c % g:
             return Result(tuple(x), Failure(NORM, f"GroupNorm receives {c} channels, not divisible by num_groups={g}", arg="num_groups"))
@@ -167,7 +167,7 @@ class GroupNorm(Layer):
         return (n + (n if bias else 0)) if affine else 0
 
 
-def _normalized(cfg: Bound) -> Optional[Tuple[object, ...]]:
+def _normalized(cfg: Bound) -> Optional[Tuple[Any, ...]]:
     ns = cfg["normalized_shape"]
     if isinstance(ns, (tuple, list)):
         return tuple(ns)
@@ -177,7 +177,7 @@ def _normalized(cfg: Bound) -> Optional[Tuple[object, ...]]:
 class LayerNorm(Layer):
     name = "LayerNorm"
     qualnames = ("torch.nn.LayerNorm", "torch.nn.modules.normalization.LayerNorm")
-    signature = (
+    signature: Tuple[Param, ...] = (
         Param("normalized_shape"),
         Param("eps", 1e-05),
         Param("elementwise_affine", True),
@@ -220,10 +220,10 @@ class LayerNorm(Layer):
         affine, bias = cfg[self.affine_arg], cfg.get("bias", False)
         if ns is None or not known(affine, bias):
             return None
-        n = prod(ns)  # type: ignore[arg-type]
+        n = prod(ns)
         if not is_int(n):
             return None
-        return (n + (n if bias else 0)) if affine else 0  # type: ignore[operator]
+        return (n + (n if bias else 0)) if affine else 0
 
 
 class RMSNorm(LayerNorm):

@@ -34,7 +34,7 @@ def pool_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, ceil: Any) -> Dim:
     """torch's ``pooling_output_shape``: may return a value below 1 (a collapse)."""
     if not (is_int(size) and known(k, s, p, d, ceil)) or not all(is_int(v) for v in (k, s, p, d)) or s == 0:
         return None
-    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1  # type: ignore[operator]
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
     if ceil and (out - 1) * s >= size + p:  # the last window must start inside input or left padding
         out -= 1
     return out

@@ -82,12 +82,12 @@ def infer_sizes(name: str, sizes: Sequence[Any], total: Dim, what: str) -> Tuple
     rest = prod(s for i, s in enumerate(sizes) if i != infer)
     if not is_int(total) or not is_int(rest):
         return tuple(s if is_int(s) and i != infer else None for i, s in enumerate(sizes)), None
-    if total == rest or (infer is not None and rest > 0 and total % rest == 0):  # type: ignore[operator]
+    if total == rest or (infer is not None and rest > 0 and total % rest == 0):
         if infer is None:
             return tuple(sizes), None
         if rest == 0:
             return None, Failure(RESHAPE, f"{name} sizes {list(sizes)}: the -1 is ambiguous next to a zero size")
-        return tuple(total // rest if i == infer else s for i, s in enumerate(sizes)), None  # type: ignore[operator]
+        return tuple(total // rest if i == infer else s for i, s in enumerate(sizes)), None
     return None, Failure(RESHAPE, f"{name} sizes {list(sizes)} multiply to {rest}, which does not fit {what} of size {total}")
 
 
@@ -141,13 +141,13 @@ class PixelShuffle(Layer):
             return Result(lead + (None, None, None))
         if self.inverse:
             for name, v in (("height", h), ("width", w)):
-                if is_int(v) and v % r:  # type: ignore[operator]
+                if is_int(v) and v % r:
                     return Result(None, Failure(RESHAPE, f"PixelUnshuffle {name} {v} is not divisible by downscale_factor={r}", arg=self.arg))
-            out = (c * r * r if is_int(c) else None, h // r if is_int(h) else None, w // r if is_int(w) else None)  # type: ignore[operator]
+            out = (c * r * r if is_int(c) else None, h // r if is_int(h) else None, w // r if is_int(w) else None)
         else:
-            if is_int(c) and c % (r * r):  # type: ignore[operator]
+            if is_int(c) and c % (r * r):
                 return Result(None, Failure(RESHAPE, f"PixelShuffle channels {c} are not divisible by upscale_factor²={r * r}", arg=self.arg))
-            out = (c // (r * r) if is_int(c) else None, h * r if is_int(h) else None, w * r if is_int(w) else None)  # type: ignore[operator]
+            out = (c // (r * r) if is_int(c) else None, h * r if is_int(h) else None, w * r if is_int(w) else None)
         return Result(lead + out)
 
 
@@ -319,7 +319,7 @@ def pad_shape(name: str, x: Optional[Shape], pad: Any, mode: Any, value: Any = N
     out: List[Dim] = list(x)
     for axis, left, right in pairs:
         size = x[axis]
-        out[axis] = size + left + right if is_int(size) and is_int(left) and is_int(right) else None  # type: ignore[operator]
+        out[axis] = size + left + right if is_int(size) and is_int(left) and is_int(right) else None
     result = tuple(out)
     if mode == "constant":
         # negative pads first narrow the input: each must leave a non-negative length
@@ -348,7 +348,7 @@ def pad_shape(name: str, x: Optional[Shape], pad: Any, mode: Any, value: Any = N
             if is_int(out[axis]) and out[axis] < 0:  # type: ignore[operator]
                 return Result(None, Failure(SPATIAL, f"{name} negative circular padding ({left}, {right}) leaves dim {axis} of size {size} with {out[axis]} elements", arg="pad"))
         if all(is_int(d) for d in x) and all(is_int(p) for p in pad):
-            return Result(result, _circular_copies(name, x, result, pairs))  # type: ignore[arg-type]
+            return Result(result, _circular_copies(name, x, result, pairs))
         return Result(result)
     # reflect and replicate: every dim but a batch dim must be non-empty
     batched = rank == k + 2
@@ -388,7 +388,7 @@ def _dense(sizes: Sequence[int], strides: Sequence[int]) -> bool:
     return True
 
 
-def _circular_copies(name: str, x: Shape, out: Tuple[int, ...], pairs: List[Tuple[int, Any, Any]]) -> Optional[Failure]:
+def _circular_copies(name: str, x: Any, out: Any, pairs: List[Tuple[int, Any, Any]]) -> Optional[Failure]:
     """Replay ATen's ``_pad_circular``: the copies it makes can fail with pads of mixed sign.
 
     It copies the kept input into the middle of the output, then copies slices of the
@@ -396,15 +396,15 @@ def _circular_copies(name: str, x: Shape, out: Tuple[int, ...], pairs: List[Tupl
     broadcast; two overlapping (but not identical) dense slices of the output refuse to
     alias.
     """
-    strides = [prod(out[i + 1 :]) for i in range(len(out))]
+    strides: List[Any] = [prod(out[i + 1 :]) for i in range(len(out))]
 
-    def copy(dst: List[int], src: List[int], aliased: Optional[Tuple[int, int, int]]) -> Optional[Failure]:
+    def copy(dst: List[Any], src: List[Any], aliased: Optional[Tuple[int, int, int]]) -> Optional[Failure]:
         if aliased is not None:  # (axis, dst start, src start): two views of the output
             axis, a, b = aliased
             n = prod(dst)
             if n and prod(src) and _dense(dst, strides) and _dense(src, strides):
-                a_begin, b_begin = a * strides[axis], b * strides[axis]  # type: ignore[operator]
-                a_end, b_end = a_begin + n, b_begin + prod(src)  # type: ignore[operator]
+                a_begin, b_begin = a * strides[axis], b * strides[axis]
+                a_end, b_end = a_begin + n, b_begin + prod(src)
                 if (a_begin, a_end) != (b_begin, b_end) and a_begin < b_end and b_begin < a_end:
                     return Failure(ARGS, f"{name} circular padding {pads} mixes positive and negative pads that make torch copy a slice onto itself", arg="pad")
         for d, s in zip(dst, src):
@@ -416,7 +416,7 @@ def _circular_copies(name: str, x: Shape, out: Tuple[int, ...], pairs: List[Tupl
     dst, src = list(out), list(x)
     for axis, left, right in pairs:
         a, b = _slice(out[axis], max(left, 0), out[axis] - max(right, 0))
-        c, d = _slice(x[axis], max(-left, 0), x[axis] - max(-right, 0))  # type: ignore[operator]
+        c, d = _slice(x[axis], max(-left, 0), x[axis] - max(-right, 0))
         dst[axis], src[axis] = b - a, d - c
     failure = copy(dst, src, None)
     for axis, left, right in reversed(pairs):  # innermost dim first

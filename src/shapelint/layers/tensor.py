@@ -74,9 +74,9 @@ def reshape(name: str, x: Optional[Shape], sizes: Sequence[Any]) -> Result:
     if not is_int(total) or not is_int(known_out):
         return Result(tuple(out))
     if -1 in sizes:
-        if known_out == 0 or total % known_out:  # type: ignore[operator]
+        if known_out == 0 or total % known_out:
             return Result(None, Failure(RESHAPE, f"{name} to {_dims_text(sizes)} is invalid for a tensor of shape {fmt_shape(x)}"))
-        out[list(sizes).index(-1)] = total // known_out  # type: ignore[operator]
+        out[list(sizes).index(-1)] = total // known_out
     elif total != known_out:
         return Result(None, Failure(RESHAPE, f"{name} to {_dims_text(sizes)} is invalid for a tensor of shape {fmt_shape(x)}"))
     return Result(tuple(out))
@@ -153,28 +153,28 @@ def cat(shapes: Sequence[Optional[Shape]], dim: Any = 0) -> Result:
     if any(s is None for s in shapes) or not shapes or not is_int(dim):
         known = [s for s in shapes if s is not None]
         return Result(None if not known or not is_int(dim) else _cat_unknown(known, dim))
-    shapes = [s for s in shapes if s is not None]
-    shapes = [s for s in shapes if not (len(s) == 1 and s[0] == 0)] or shapes  # legacy empty tensors
-    rank = len(shapes[0])
+    given: List[Shape] = [s for s in shapes if s is not None]
+    items = [s for s in given if not (len(s) == 1 and s[0] == 0)] or given  # legacy empty tensors
+    rank = len(items[0])
     d = norm_dim(dim, rank)
     if d is None or rank == 0:
-        return Result(None, Failure(RANK, f"torch.cat dim={dim} is out of range for tensors of shape {fmt_shape(shapes[0])}"))
-    for i, s in enumerate(shapes[1:], 1):
+        return Result(None, Failure(RANK, f"torch.cat dim={dim} is out of range for tensors of shape {fmt_shape(items[0])}"))
+    for i, s in enumerate(items[1:], 1):
         if len(s) != rank:
-            return Result(None, Failure(MERGE, f"torch.cat: tensor {i} has shape {fmt_shape(s)}, a different rank from {fmt_shape(shapes[0])}"))
+            return Result(None, Failure(MERGE, f"torch.cat: tensor {i} has shape {fmt_shape(s)}, a different rank from {fmt_shape(items[0])}"))
     out: List[Dim] = []
     for axis in range(rank):
-        col = [s[axis] for s in shapes]
+        col = [s[axis] for s in items]
         if axis == d:
-            total = prod(col)  # only to test knownness
-            out.append(sum(col) if is_int(total) or all(is_int(c) for c in col) else None)  # type: ignore[arg-type]
+            ints = [c for c in col if is_int(c)]
+            out.append(sum(ints) if len(ints) == len(col) else None)
             continue
         first = col[0]
         for i, c in enumerate(col[1:], 1):
             if _same(first, c) is False:
                 return Result(
                     None,
-                    Failure(MERGE, f"torch.cat along dim {d}: tensor {i} has shape {fmt_shape(shapes[i])} but tensor 0 has {fmt_shape(shapes[0])} (dim {axis} must match)"),
+                    Failure(MERGE, f"torch.cat along dim {d}: tensor {i} has shape {fmt_shape(items[i])} but tensor 0 has {fmt_shape(items[0])} (dim {axis} must match)"),
                 )
         out.append(next((c for c in col if is_int(c) or isinstance(c, str)), None) if all(_same(first, c) for c in col) else _pick(col))
     return Result(tuple(out))
@@ -287,7 +287,7 @@ def repeat(x: Optional[Shape], sizes: Sequence[Any]) -> Result:
     if len(sizes) < len(x):
         return Result(None, Failure(RANK, f"repeat{tuple(sizes)} has fewer dims than the tensor's shape {fmt_shape(x)}"))
     padded = (1,) * (len(sizes) - len(x)) + tuple(x)
-    return Result(tuple(d * s if is_int(d) else (d if s == 1 else None) for d, s in zip(padded, sizes)))  # type: ignore[operator]
+    return Result(tuple(d * s if is_int(d) else (d if s == 1 else None) for d, s in zip(padded, sizes)))
 
 
 def chunk(x: Optional[Shape], chunks: Any, dim: Any = 0) -> Tuple[Optional[List[Optional[Shape]]], Optional[Failure]]:
@@ -304,8 +304,8 @@ def chunk(x: Optional[Shape], chunks: Any, dim: Any = 0) -> Tuple[Optional[List[
     size = x[d]
     if not is_int(size):
         return None, None
-    step = -(-size // chunks) if size else 1  # type: ignore[operator]
-    return _pieces(x, d, [min(step, size - i) for i in range(0, size, step)] if size else [0] * min(chunks, 1)), None  # type: ignore[operator]
+    step = -(-size // chunks) if size else 1
+    return _pieces(x, d, [min(step, size - i) for i in range(0, size, step)] if size else [0] * min(chunks, 1)), None
 
 
 def split(x: Optional[Shape], sizes: Any, dim: Any = 0) -> Tuple[Optional[List[Optional[Shape]]], Optional[Failure]]:
@@ -334,7 +334,7 @@ def split(x: Optional[Shape], sizes: Any, dim: Any = 0) -> Tuple[Optional[List[O
         return None, Failure(ARGS, f"split({sizes}): the split size must be positive")
     if size == 0:
         return _pieces(x, d, [0]), None
-    return _pieces(x, d, [min(sizes, size - i) for i in range(0, size, sizes)]), None  # type: ignore[operator]
+    return _pieces(x, d, [min(sizes, size - i) for i in range(0, size, sizes)]), None
 
 
 def _pieces(x: Shape, d: int, sizes: List[int]) -> List[Optional[Shape]]:
