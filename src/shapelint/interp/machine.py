@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -20,7 +20,7 @@ from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
 from ..layers.tensor import broadcast, cat, chunk, expand, permute, reduce, repeat, reshape, split, squeeze, stack, transpose, unsqueeze
 from ..extract.index import ModuleInfo, ProjectIndex
-from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Note, Parameter, Partial, Site, Tensor, TorchRef
+from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, ModuleRef, Note, Parameter, Partial, Site, Tensor, TorchRef
 
 CONTAINER_QUALNAMES = {
     "torch.nn.Sequential": "sequential",
@@ -211,7 +211,7 @@ class Machine:
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
         self._strings: Dict[int, Tuple[Any, Any]] = {}
-        self._uses: Dict[int, Tuple[Any, Dict[str, int]]] = {}  # id(function) -> (function, name -> reads)  # id(node) -> (node, value); the node keeps the id alive
+        self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 
     # ------------------------------------------------------------------ budget
     def tick(self) -> None:
@@ -256,7 +256,7 @@ class Machine:
             return UNKNOWN
         info, rest = found
         if not rest:
-            return UNKNOWN  # a module object itself
+            return ModuleRef(info)
         value = self.global_value(info, rest[0])
         for attr in rest[1:]:
             value = self.getattr(value, attr)
@@ -901,7 +901,7 @@ class Machine:
         if isinstance(left, Tensor) and isinstance(right, Tensor):
             res = broadcast(left.shape, right.shape, symbol)
             self.fail(res.failure, site, "", left, right)
-            return Tensor(res.shape, "", _assumed(left, right))
+            return Tensor(res.shape, "", _assumed(left, right) | _after(res))
         tensor = left if isinstance(left, Tensor) else right
         other = right if tensor is left else left
         if isinstance(other, (int, float, bool)) and not isinstance(other, Sym):
@@ -1025,6 +1025,12 @@ class Machine:
             if name == "T" and obj.shape is not None:
                 return Tensor(tuple(reversed(obj.shape)))
             return BoundMethod(obj, name)
+        if isinstance(obj, ModuleRef):
+            value = self.global_value(obj.info, name)
+            if value is UNKNOWN:  # a submodule: ``from proj import layers``; ``layers.blocks``
+                sub = self.index.module(f"{obj.info.name}.{name}") if obj.info.name else None
+                return ModuleRef(sub) if sub is not None else UNKNOWN
+            return value
         if isinstance(obj, Partial):
             return {"func": obj.func, "args": obj.args, "keywords": dict(obj.kwargs)}.get(name, UNKNOWN)
         if isinstance(obj, ClassRef):
@@ -1084,26 +1090,13 @@ class Machine:
         return args, kwargs, sites
 
     def origin(self, expr: cst.BaseExpression, frame: Frame) -> Site:
-        """Where to report an argument: the caller's argument when this parameter is used
-        only here (changing it there changes nothing else), else the expression itself."""
-        if isinstance(expr, cst.Name) and expr.value in frame.origins and frame.fn is not None:
-            if self.uses(frame.fn, expr.value) == 1:
-                return frame.origins[expr.value]
-        return Site(frame.info, expr)
-
-    def uses(self, fn: cst.FunctionDef, name: str) -> int:
-        """How often a function's body reads ``name``."""
-        key = id(fn)
-        if key not in self._uses:
-            counts: Dict[str, int] = {}
-
-            class V(cst.CSTVisitor):
-                def visit_Name(self, node: cst.Name) -> None:
-                    counts[node.value] = counts.get(node.value, 0) + 1
-
-            fn.body.visit(V())
-            self._uses[key] = (fn, counts)
-        return self._uses[key][1].get(name, 0)
+        """Where an argument was written: for a parameter, the caller's argument (with this
+        expression appended as an inner site), else the expression itself."""
+        here = Site(frame.info, expr)
+        if isinstance(expr, cst.Name) and expr.value in frame.origins:
+            outer = frame.origins[expr.value]
+            return Site(outer.info, outer.node, outer.inner + (here,))
+        return here
 
     def call_super(self, method: str, node: cst.Call, frame: Frame) -> Any:
         me = frame.env.get("self")
@@ -1266,7 +1259,7 @@ class Machine:
         first = args[0] if args and isinstance(args[0], Tensor) else None
         tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
         self.fail(res.failure, site, first.note if first else "", *tensors)
-        return Tensor(res.shape, self.note(spec.name, res.shape, first.shape if first else None, site), _assumed(*tensors))
+        return Tensor(res.shape, self.note(spec.name, res.shape, first.shape if first else None, site), _assumed(*tensors) | _after(res))
 
     # ------------------------------------------------------------------ tensors
     def tensor_method(self, t: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any], site: Site, label: str = "") -> Any:
@@ -1335,7 +1328,7 @@ class Machine:
         if res is None:
             return Tensor(None)
         self.fail(res.failure, site, t.note, t)
-        return Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed)
+        return Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
 
     # ------------------------------------------------------------------ modules in forward
     def call_module(self, obj: ModuleObj, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], builtin_forward: bool = False) -> Any:
@@ -1343,18 +1336,29 @@ class Machine:
             return self.call_leaf(obj, args)
         if obj.kind == "sequential" or (obj.container == "sequential" and (builtin_forward or obj.cls is None or self.find_method(obj.cls, "forward") is None)):
             x: Any = args[0] if args else UNKNOWN
-            name = self.names.get(id(obj))
-            if not obj.children and name is not None and obj.complete:  # an empty Sequential: an identity leaf
-                shape = x.shape if isinstance(x, Tensor) else None
-                self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, shape, 0, 0))
-            for child in obj.children.values():
-                x = self.call_module(child, [x], {}, None)
-            return x
+            self.block_inputs.append({id(x)})
+            try:
+                return self.run_sequential(obj, x)
+            finally:
+                self.block_inputs.pop()
         if obj.cls is not None:
             fwd = self.find_method(obj.cls, "forward")
             if fwd is not None:
-                return self.call_function(fwd, [obj] + list(args), kwargs, None, "forward")
+                self.block_inputs.append({id(a) for a in args})
+                try:
+                    return self.call_function(fwd, [obj] + list(args), kwargs, None, "forward")
+                finally:
+                    self.block_inputs.pop()
         return Tensor(None)
+
+    def run_sequential(self, obj: ModuleObj, x: Any) -> Any:
+        name = self.names.get(id(obj))
+        if not obj.children and name is not None and obj.complete:  # an empty Sequential: an identity leaf
+            shape = x.shape if isinstance(x, Tensor) else None
+            self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, shape, 0, 0))
+        for child in obj.children.values():
+            x = self.call_module(child, [x], {}, None)
+        return x
 
     def call_leaf(self, obj: ModuleObj, args: List[Any]) -> Any:
         x = args[0] if args else UNKNOWN
@@ -1371,12 +1375,13 @@ class Machine:
         if shape is None and isinstance(x, Tensor):
             shape = spec.seed(cfg)
             if shape is not None:
-                assumed = "last" if spec.seed_keeps_leading else "batched"
+                assumed = assumed | {"last" if spec.seed_keeps_leading else "batched"}
         inputs = [shape] if spec.n_inputs == 1 else [a.shape if isinstance(a, Tensor) else None for a in args[: spec.n_inputs]]
         res = spec.apply(cfg, *inputs)
         note = x.note if isinstance(x, Tensor) else ""
         if _reportable(res.failure, assumed):
-            self.fail_module(obj, res.failure, note)
+            self.fail_module(obj, res.failure, note, id(x) in self.block_inputs[-1])
+        assumed = assumed | _after(res)
         if name is not None:
             macs = spec.macs(cfg, inputs, res.shape) if res.failure is None else None
             self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, res.shape, spec.params(cfg), macs))
@@ -1394,10 +1399,15 @@ class Machine:
         if _reportable(failure, _assumed(*inputs)):
             self.reporter.fail(failure, site, note)
 
-    def fail_module(self, obj: ModuleObj, failure: Optional[Failure], note: Any) -> None:
+    def fail_module(self, obj: ModuleObj, failure: Optional[Failure], note: Any, at_block_input: bool = True) -> None:
+        """Report at the argument to change.  An argument a block or helper received: at the
+        caller when the layer takes the block's own input (the caller chose the wrong value),
+        inside the block otherwise (the block wired it wrong)."""
         if failure is None or obj.site is None:
             return
         target = obj.arg_sites.get(failure.arg) if failure.arg else None
+        if target is not None and not at_block_input:
+            target = target.innermost
         self.reporter.fail(failure, target or obj.site, note, obj.site)
 
     def note(self, op: str, out: Any, before: Any, site: Site) -> Note:
@@ -1450,7 +1460,7 @@ def _assigned_value(small: cst.BaseSmallStatement, name: str) -> Optional[cst.Ba
     return value if isinstance(target, cst.Name) and target.value == name else None
 
 
-def _tensors(structure: Any, note: Any, assumed: str) -> Any:
+def _tensors(structure: Any, note: Any, assumed: FrozenSet[str]) -> Any:
     """Nested tuples of shapes -> the same nesting of Tensors."""
     if isinstance(structure, tuple) and structure and all(isinstance(e, tuple) or e is None for e in structure):
         return tuple(_tensors(e, note, assumed) for e in structure)
@@ -1468,21 +1478,31 @@ def _method_kind(fn: FuncRef) -> str:
     return ""
 
 
-def _assumed(*tensors: Any) -> str:
-    """The strongest assumption among the inputs of an operation."""
-    flags = {t.assumed for t in tensors if isinstance(t, Tensor)}
-    return "last" if "last" in flags else ("batched" if "batched" in flags else "")
+def _assumed(*tensors: Any) -> FrozenSet[str]:
+    """Everything the inputs of an operation rest on."""
+    flags: FrozenSet[str] = frozenset()
+    for t in tensors:
+        if isinstance(t, Tensor):
+            flags = flags | t.assumed
+    return flags
 
 
-def _reportable(failure: Optional[Failure], assumed: str) -> bool:
-    """Only what does not rest on the assumption: with an assumed rank no rank failure;
-    with only the last dim known, only a features mismatch on that last dim."""
+def _after(res: Result) -> FrozenSet[str]:
+    return frozenset({"failed"}) if res.failure is not None else frozenset()
+
+
+def _reportable(failure: Optional[Failure], assumed: FrozenSet[str]) -> bool:
+    """Only what does not rest on an assumption: with only the last dim known, only a
+    features mismatch on it; with an assumed rank, no rank failure; after a refused call,
+    no merge failure (the two sides may disagree only because of that one bug)."""
     if failure is None:
         return False
-    if assumed == "last":
+    if "last" in assumed:
         return failure.kind == "in-features-mismatch"
-    if assumed == "batched":
-        return failure.kind != "rank-mismatch"
+    if "batched" in assumed and failure.kind == "rank-mismatch":
+        return False
+    if "failed" in assumed and failure.kind == "merge-mismatch":
+        return False
     return True
 
 
@@ -1912,7 +1932,7 @@ def m_merge(m: Machine, args: List[Any], kwargs: Dict[str, Any], fn: Callable[..
         return Tensor(None)
     res = fn([t.shape for t in items], dim)
     m.fail(res.failure, m.current_site, "", *items)
-    return Tensor(res.shape, "", _assumed(*items))
+    return Tensor(res.shape, "", _assumed(*items) | _after(res))
 
 
 LIBRARY: Dict[str, Any] = {

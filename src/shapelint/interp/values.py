@@ -9,7 +9,7 @@ functions and classes that are *read*, never run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
@@ -43,10 +43,10 @@ class Note:
 class Tensor:
     shape: Optional[Shape]  # None: not even the rank is known
     note: Any = ""  # provenance for messages: a Note (or "")
-    # How much of the shape was assumed rather than known (an input seeded from the first
-    # layer that saw it): "" nothing; "batched" the rank (a batched input was assumed);
-    # "last" everything but the last dim (a Linear's input may have any leading dims).
-    assumed: str = ""
+    # What the shape rests on besides facts: "batched", a seeded input's rank was assumed;
+    # "last", only its last dim is known (a Linear's input may have any leading dims);
+    # "failed", it comes after a call torch refuses (the shape that call would give if right).
+    assumed: FrozenSet[str] = frozenset()
 
     @property
     def rank(self) -> Optional[int]:
@@ -69,10 +69,27 @@ class TorchRef:
 
 @dataclass(frozen=True)
 class Site:
-    """A place in the source: the file it is in and the node."""
+    """A place in the source: the file it is in and the node.
+
+    For an argument handed down through helpers and blocks, the site is the outermost
+    place it was written, and ``inner`` the places it was passed on to, in order; the
+    last of them is the argument of the layer itself.
+    """
 
     info: "ModuleInfo"
     node: cst.CSTNode
+    inner: Tuple["Site", ...] = ()
+
+    @property
+    def innermost(self) -> "Site":
+        return self.inner[-1] if self.inner else self
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A module of the project used as a value (``from . import heads``; ``heads.Head``)."""
+
+    info: "ModuleInfo"
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,6 @@ def walk_modules(root: ModuleObj, prefix: str = "") -> List[Tuple[str, ModuleObj
 
 
 __all__ = [
-    "UNKNOWN", "Note", "Tensor", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
+    "UNKNOWN", "ModuleRef", "Note", "Tensor", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
     "ModuleObj", "walk_modules", "CONTAINERS",
 ]
