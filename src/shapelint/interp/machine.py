@@ -1304,6 +1304,17 @@ class Machine:
             res = squeeze(shape, args[0] if args else kwargs.get("dim"))
         elif name == "unsqueeze":
             res = unsqueeze(shape, args[0] if args else kwargs.get("dim"))
+        elif name in ("max", "min"):
+            if args and isinstance(args[0], Tensor):  # torch.max(a, b): elementwise
+                return self.tensor_binop(cst.Add(), t, args[0], site)
+            dim = args[0] if args else kwargs.get("dim")
+            if dim is None:
+                return Tensor(())
+            keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+            res = reduce(shape, dim, keep) if is_int(dim) else Result(None)
+            self.fail(res.failure, site, t.note, t)
+            values = Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
+            return (values, Tensor(res.shape, "", values.assumed))  # (values, indices)
         elif name in ("mean", "sum", "amax", "amin", "prod", "std", "var"):
             dim = args[0] if args else kwargs.get("dim")
             keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
@@ -1562,7 +1573,7 @@ MODULE_METHODS = {
     "named_children", "register_buffer",
 }
 TENSOR_METHOD_FUNCS = {
-    "chunk", "split",
+    "chunk", "split", "max", "min",
     "flatten", "reshape", "permute", "transpose", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin", "t",
     "swapaxes", "swapdims",
 }
