@@ -29,9 +29,13 @@ def draw_geometry(draw, dims, transposed, groups):
     return kw
 
 
-def draw_input(draw, in_channels, dims):
-    """An input for a conv: mostly the right channels, batched or not, now and then a wrong rank."""
-    channels = draw(st.sampled_from([in_channels] * 3 + [draw(st.integers(1, 6))]))
+def draw_channels(draw, in_channels):
+    """Mostly the channels a layer expects, sometimes others."""
+    return draw(st.sampled_from([in_channels] * 3 + [draw(st.integers(1, 6))]))
+
+
+def draw_input(draw, channels, dims):
+    """An input with these channels and random spatial sizes, batched or not, now and then of a wrong rank."""
     spatial = tuple(draw(st.integers(1, 9)) for _ in range(dims))
     shape = ((2,) if draw(st.booleans()) else ()) + (channels,) + spatial
     rank_off = draw(st.sampled_from([0] * 12 + [-1, 1]))
@@ -51,7 +55,7 @@ def conv_case(draw, transposed):
     kw = {"in_channels": cin, "out_channels": cout, "kernel_size": draw(per_dim(dims, st.integers(1, 4)))}
     kw.update(draw_geometry(draw, dims, transposed, groups))
     kw["bias"] = draw(st.booleans())
-    shape = draw_input(draw, cin, dims)
+    shape = draw_input(draw, draw_channels(draw, cin), dims)
     name = f"Conv{'Transpose' if transposed else ''}{dims}d"
     order = ["in_channels", "out_channels", "kernel_size", "stride", "padding"]
     args, kwargs = split_positional(kw, order, draw(st.integers(0, 5)))

@@ -5,7 +5,7 @@ from conftest import CASES_PER_FAMILY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import T, agree, split_positional
-from test_conv_torch import draw_geometry, draw_input
+from test_conv_torch import draw_channels, draw_geometry, draw_input
 from test_pool_torch import adaptive_case, pool_case
 
 FAMILY = "functional-conv-pool"
@@ -35,7 +35,7 @@ def conv_call(draw):
     elif draw(st.booleans()):
         kw["bias"] = None
     kw.update(draw_geometry(draw, dims, transposed, groups))
-    shape = draw_input(draw, in_channels, dims)
+    shape = draw_input(draw, draw_channels(draw, in_channels), dims)
     fname = f"conv{'_transpose' if transposed else ''}{dims}d"
     kw = {"input": T(shape), "weight": T(weight), **kw}
     order = ["input", "weight", "bias", "stride", "padding"]

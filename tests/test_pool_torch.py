@@ -4,6 +4,7 @@ from conftest import CASES_PER_FAMILY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import T, agree, check_quirk, split_positional
+from test_conv_torch import draw_input
 
 
 def per_dim(dims, elem):
@@ -20,15 +21,7 @@ def sizes(draw, lo, hi, bad, percent=5):
 
 @st.composite
 def input_shape(draw, dims):
-    channels = draw(st.integers(1, 3))
-    spatial = tuple(draw(st.integers(1, 9)) for _ in range(dims))
-    shape = ((2,) if draw(st.booleans()) else ()) + (channels,) + spatial
-    rank_off = draw(st.sampled_from([0] * 12 + [-1, 1]))
-    if rank_off < 0:
-        shape = shape[1:]
-    elif rank_off > 0:
-        shape = (1,) + shape
-    return shape
+    return draw_input(draw, draw(st.integers(1, 3)), dims)
 
 
 @st.composite
