@@ -14,7 +14,8 @@ import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
 from .findings import KIND_TO_CODE, Edit, Finding, Fix
-from .interp.machine import Budget, Machine, Row
+from .interp.common import Budget, Row
+from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Site, Tensor, walk_modules
 from .layers import Failure, Shape
 

@@ -1,0 +1,209 @@
+"""Calls into user code: arguments and where they were written, parameter binding, super()."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from ..layers import UNKNOWN, lookup
+from .builtins import python_method
+from .classes import CONTAINER_QUALNAMES
+from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Return, merge_values
+from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Tensor, TorchRef
+
+
+class Calls:
+    """Calls functions, methods and classes."""
+
+    current_site: Optional[Site]  # the call a library builtin is answering
+
+    def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
+        """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
+        if self.depth >= MAX_DEPTH:
+            return UNKNOWN
+        env: Dict[str, Any] = dict(fn.closure or {})
+        if fn.owner is not None:
+            env["__class__"] = fn.owner
+        frame = Frame(fn.info, env, phase=phase, fn=fn.node)
+        if not self.bind_params(fn.node.params, args, kwargs, frame, sites, open_ended):
+            return UNKNOWN
+        self.depth += 1
+        try:
+            self.exec_block(fn.node.body, frame)
+            result: Any = None
+        except _Return as r:
+            result = r.value
+        except _Raise:
+            result = UNKNOWN
+        except (_Break, _Continue):
+            result = UNKNOWN
+        finally:
+            self.depth -= 1
+        if frame.early:
+            result = merge_values(frame.early + [result])
+        return result
+
+    def bind_params(self, params: cst.Parameters, args: List[Any], kwargs: Dict[str, Any], frame: Frame, sites: Optional["ArgSites"], open_ended: bool = False) -> bool:
+        positional = list(params.posonly_params) + list(params.params)
+        env, origins = frame.env, frame.origins
+        remaining = dict(kwargs)
+        for i, p in enumerate(positional):
+            name = p.name.value
+            if i < len(args):
+                env[name] = args[i]
+                if sites is not None and i < len(sites.positional) and sites.positional[i] is not None:
+                    origins[name] = sites.positional[i]  # type: ignore[assignment]
+            elif name in remaining:
+                env[name] = remaining.pop(name)
+                if sites is not None and name in sites.keywords:
+                    origins[name] = sites.keywords[name]
+            elif p.default is not None:
+                env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
+            else:
+                env[name] = UNKNOWN
+        extra = args[len(positional):]
+        star = params.star_arg
+        if isinstance(star, cst.Param):
+            env[star.name.value] = UNKNOWN if open_ended else tuple(extra)
+        elif extra:
+            return False
+        for p in params.kwonly_params:
+            name = p.name.value
+            if name in remaining:
+                env[name] = remaining.pop(name)
+                if sites is not None and name in sites.keywords:
+                    origins[name] = sites.keywords[name]
+            elif p.default is not None:
+                env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
+            else:
+                env[name] = UNKNOWN
+        if params.star_kwarg is not None:
+            kw = params.star_kwarg.name.value
+            env[kw] = UNKNOWN if open_ended else remaining
+            if sites is not None:
+                for key in remaining:
+                    if key in sites.keywords:
+                        origins[f"**{kw}.{key}"] = sites.keywords[key]
+        elif remaining:
+            return False
+        return True
+
+    def eval_call(self, node: cst.Call, frame: Frame) -> Any:
+        func = node.func
+        # super().__init__(...) / super().forward(...)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+            return self.call_super(func.attr.value, node, frame)
+        callee = self.eval(func, frame)
+        args, kwargs, sites = self.eval_args(node, frame)
+        if args is None and isinstance(callee, TorchRef):
+            spec = lookup(callee.qualname)
+            if spec is not None and not spec.functional:
+                return ModuleObj(spec.name, "leaf", site=Site(frame.info, node), spec=spec, complete=False)
+        if args is None:
+            if isinstance(callee, ModuleObj) or (isinstance(callee, BoundMethod) and isinstance(callee.obj, (ModuleObj, Tensor))):
+                return Tensor(None)
+            return UNKNOWN
+        return self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
+
+    def eval_args(self, node: cst.Call, frame: Frame) -> Tuple[Optional[List[Any]], Dict[str, Any], "ArgSites"]:
+        args: List[Any] = []
+        kwargs: Dict[str, Any] = {}
+        sites = ArgSites([], {})
+        for a in node.args:
+            value = self.eval(a.value, frame)
+            if a.star == "*":
+                items = self.iterate(value)
+                if items is None:
+                    return None, {}, sites
+                args.extend(items)
+                sites.positional.extend([None] * len(items))
+            elif a.star == "**":
+                if not isinstance(value, dict):
+                    return None, {}, sites
+                kwargs.update(value)
+                name = a.value.value if isinstance(a.value, cst.Name) else None
+                for k in value:
+                    origin = frame.origins.get(f"**{name}.{k}") if name else None
+                    if origin is not None:
+                        sites.keywords[k] = origin
+            elif a.keyword is not None:
+                kwargs[a.keyword.value] = value
+                sites.keywords[a.keyword.value] = self.origin(a.value, frame)
+            else:
+                args.append(value)
+                sites.positional.append(self.origin(a.value, frame))
+        return args, kwargs, sites
+
+    def origin(self, expr: cst.BaseExpression, frame: Frame) -> Site:
+        """Where an argument was written: for a parameter, the caller's argument (with this
+        expression appended as an inner site), else the expression itself."""
+        here = Site(frame.info, expr)
+        if isinstance(expr, cst.Name) and expr.value in frame.origins:
+            outer = frame.origins[expr.value]
+            return Site(outer.info, outer.node, outer.inner + (here,))
+        return here
+
+    def call_super(self, method: str, node: cst.Call, frame: Frame) -> Any:
+        me = frame.env.get("self")
+        args, kwargs, sites = self.eval_args(node, frame)
+        if not isinstance(me, ModuleObj) or me.cls is None or args is None:
+            return UNKNOWN
+        # the classes after the one that defines the running method, in self's MRO
+        current = frame.env.get("__class__", me.cls)
+        chain = self.mro(me.cls)
+        after = chain[chain.index(current) + 1:] if current in chain else chain[1:]
+        for c in after:
+            if isinstance(c, ClassRef):
+                fn = self._own_method(c, method)
+                if fn is not None:
+                    return self.call_function(fn, [me] + list(args), kwargs, sites.after_self(), phase=frame.phase)
+            elif isinstance(c, TorchRef):
+                kind = CONTAINER_QUALNAMES.get(c.qualname)
+                if method == "__init__":
+                    if kind:
+                        self.fill_container(me, kind, args, kwargs, sites)
+                    else:
+                        spec = lookup(c.qualname)
+                        if spec is not None and not spec.functional:
+                            self.init_leaf_base(me, spec, args, kwargs, sites)
+                    return None
+                if method == "forward":
+                    return self.call_module(me, args, kwargs, Site(frame.info, node), builtin_forward=True)
+                return UNKNOWN
+        return UNKNOWN
+
+    def call(self, callee: Any, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
+        self.current_site = site
+        if isinstance(callee, Partial):
+            merged = dict(callee.kwargs)
+            merged.update(kwargs)
+            bound: List[Optional[Site]] = [None] * len(callee.args)
+            extra = ArgSites(bound + list(sites.positional), dict(sites.keywords))
+            return self.call(callee.func, list(callee.args) + list(args), merged, site, extra, phase)
+        if isinstance(callee, TorchRef):
+            return self.call_torch(callee.qualname, args, kwargs, site, sites)
+        if isinstance(callee, ClassRef):
+            if self.is_module_class(callee):
+                return self.instantiate(callee, args, kwargs, site, sites)
+            return UNKNOWN
+        if isinstance(callee, FuncRef):
+            return self.call_function(callee, args, kwargs, sites, phase)
+        if isinstance(callee, BoundMethod):
+            return self.call_method(callee, args, kwargs, site, sites, phase)
+        if isinstance(callee, ModuleObj):
+            return self.call_module(callee, args, kwargs, site)
+        if callable(callee) and getattr(callee, "__shapelint_builtin__", False):
+            return callee(self, args, kwargs)
+        return UNKNOWN
+
+    def call_method(self, bm: BoundMethod, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
+        obj, fn = bm.obj, bm.func
+        if isinstance(fn, FuncRef):
+            frame_phase = phase
+            return self.call_function(fn, [obj] + list(args), kwargs, sites.after_self(), frame_phase)
+        if isinstance(obj, Tensor):
+            return self.tensor_method(obj, fn, args, kwargs, site)
+        if isinstance(obj, ModuleObj):
+            return self.module_method(obj, fn, args, kwargs)
+        return python_method(obj, fn, args, kwargs)

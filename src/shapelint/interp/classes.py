@@ -1,0 +1,190 @@
+"""User classes and modules: MRO, methods, class attributes, instantiation, containers and leaves."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import libcst as cst
+
+from ..layers import UNKNOWN, Failure, Layer, lookup
+from .common import ArgSites, Frame, _assigned_value, _config, _unknown_module
+from .values import ClassRef, FuncRef, ModuleObj, Site, TorchRef
+
+CONTAINER_QUALNAMES = {
+    "torch.nn.Sequential": "sequential",
+    "torch.nn.modules.container.Sequential": "sequential",
+    "torch.nn.ModuleList": "modulelist",
+    "torch.nn.modules.container.ModuleList": "modulelist",
+    "torch.nn.ModuleDict": "moduledict",
+    "torch.nn.modules.container.ModuleDict": "moduledict",
+}
+MODULE_QUALNAMES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
+MODULE_METHODS = {
+    "add_module", "register_module", "append", "extend", "insert", "items", "keys", "values", "children",
+    "named_children", "register_buffer",
+}
+
+
+class Classes:
+    """Builds module objects."""
+
+    def mro(self, cls: ClassRef) -> List[Any]:
+        """The class and its bases, depth first: ClassRefs, then the torch base (a TorchRef)."""
+        out: List[Any] = []
+        seen: set = set()
+
+        def visit(c: Any, depth: int) -> None:
+            if depth > 20:
+                return
+            if isinstance(c, ClassRef):
+                if id(c.node) in seen:
+                    return
+                seen.add(id(c.node))
+                out.append(c)
+                for base in c.node.bases:
+                    visit(self.eval(base.value, Frame(c.info, {}, phase="init")), depth + 1)
+            elif isinstance(c, TorchRef):
+                out.append(c)
+
+        visit(cls, 0)
+        return out
+
+    def find_method(self, cls: ClassRef, name: str) -> Optional[FuncRef]:
+        for c in self.mro(cls):
+            if isinstance(c, ClassRef):
+                found = self._own_method(c, name)
+                if found is not None:
+                    return found
+        return None
+
+    def _own_method(self, cls: ClassRef, name: str) -> Optional[FuncRef]:
+        """The method ``name`` defined in the class body itself; the last definition wins
+        (as in Python: ``@overload`` stubs come first)."""
+        found = None
+        if isinstance(cls.node.body, cst.IndentedBlock):
+            for stmt in cls.node.body.body:
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                    found = FuncRef(cls.info, stmt, owner=cls)
+        return found
+
+    def class_attr(self, cls: ClassRef, name: str) -> Any:
+        for c in self.mro(cls):
+            if isinstance(c, ClassRef) and isinstance(c.node.body, cst.IndentedBlock):
+                for stmt in c.node.body.body:
+                    if isinstance(stmt, cst.SimpleStatementLine):
+                        for small in stmt.body:
+                            value = _assigned_value(small, name)
+                            if value is not None:
+                                return self.eval(value, Frame(c.info, {}, phase="init"))
+        return UNKNOWN
+
+    def torch_base(self, cls: ClassRef) -> Optional[str]:
+        for c in self.mro(cls):
+            if isinstance(c, TorchRef):
+                return c.qualname
+        return None
+
+    def is_module_class(self, cls: ClassRef) -> bool:
+        base = self.torch_base(cls)
+        return base is not None and (base in MODULE_QUALNAMES or base in CONTAINER_QUALNAMES or (lookup(base) is not None and not lookup(base).functional))  # type: ignore[union-attr]
+
+    def instantiate(self, cls: ClassRef, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], sites: Optional["ArgSites"], open_ended: bool = False) -> Any:
+        base = self.torch_base(cls)
+        container = CONTAINER_QUALNAMES.get(base or "")
+        obj = ModuleObj(cls.name, "custom", site=site, cls=cls, container=container)
+        base_spec = lookup(base) if base else None
+        if base_spec is not None and not base_spec.functional:
+            obj.kind = "leaf-subclass"
+        init = self.find_method(cls, "__init__")
+        if init is not None:
+            self.call_function(init, [obj] + list(args), kwargs, sites.after_self() if sites else None, phase="init", open_ended=open_ended)
+        elif open_ended:
+            obj.complete = False  # torch's own constructor, with arguments we do not know
+        elif container:
+            self.fill_container(obj, container, args, kwargs, sites)
+        elif base_spec is not None:
+            self.init_leaf_base(obj, base_spec, args, kwargs, sites)
+        return obj
+
+    def init_leaf_base(self, obj: ModuleObj, spec: Layer, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"]) -> None:
+        leaf = self.make_leaf(spec, spec.name, args, kwargs, obj.site, sites)
+        obj.spec, obj.cfg, obj.bind_failure, obj.arg_sites = leaf.spec, leaf.cfg, leaf.bind_failure, leaf.arg_sites
+
+    def fill_container(self, obj: ModuleObj, kind: str, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"]) -> None:
+        if kind == "sequential":
+            if len(args) == 1 and isinstance(args[0], dict):
+                for k, v in args[0].items():
+                    obj.register(str(k), v if isinstance(v, ModuleObj) else _unknown_module())
+            else:
+                for i, v in enumerate(args):
+                    obj.register(str(i), v if isinstance(v, ModuleObj) else _unknown_module())
+                    if not isinstance(v, ModuleObj):
+                        obj.complete = False
+        elif kind == "modulelist":
+            items = self.iterate(args[0]) if args else []
+            if items is None:
+                obj.complete = False
+                return
+            for i, v in enumerate(items):
+                obj.register(str(i), v if isinstance(v, ModuleObj) else _unknown_module())
+        elif kind == "moduledict":
+            src = args[0] if args else {}
+            if isinstance(src, dict):
+                pairs = list(src.items())
+            elif isinstance(src, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in src):
+                pairs = [tuple(p) for p in src]
+            else:
+                obj.complete = False
+                return
+            for k, v in pairs:
+                obj.register(str(k), v if isinstance(v, ModuleObj) else _unknown_module())
+
+    def make_leaf(self, spec: Layer, type_name: str, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], sites: Optional["ArgSites"]) -> ModuleObj:
+        clean_args = [_config(a) for a in args]
+        clean_kwargs = {k: _config(v) for k, v in kwargs.items()}
+        arg_sites: Dict[str, Site] = {}
+        positional = [p.name for p in spec.signature if not p.kw_only]
+        if sites is not None:
+            for i, s in enumerate(sites.positional):
+                if s is not None and i < len(positional):
+                    arg_sites[positional[i]] = s
+            for k, s in sites.keywords.items():
+                arg_sites[k] = s
+        bound = spec.bind(clean_args, clean_kwargs)
+        if isinstance(bound, Failure):
+            return ModuleObj(type_name, "leaf", site=site, spec=spec, bind_failure=bound, arg_sites=arg_sites)
+        obj = ModuleObj(type_name, "leaf", site=site, spec=spec, cfg=bound, arg_sites=arg_sites)
+        failure = spec.check(bound)
+        if failure is not None and failure.stage == "init":
+            obj.bind_failure = failure
+        return obj
+
+    def module_method(self, obj: ModuleObj, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+        if name == "add_module" or name == "register_module":
+            if len(args) == 2 and isinstance(args[0], str):
+                obj.register(args[0], args[1])
+            return None
+        if name == "append":
+            if args:
+                obj.register(str(len(obj.children)), args[0] if isinstance(args[0], ModuleObj) else _unknown_module())
+            return obj
+        if name == "extend":
+            items = self.iterate(args[0]) if args else None
+            if items is None:
+                obj.complete = False
+                return obj
+            for v in items:
+                obj.register(str(len(obj.children)), v if isinstance(v, ModuleObj) else _unknown_module())
+            return obj
+        if name == "insert":
+            obj.complete = False
+            return None
+        if name in ("items", "named_children"):
+            return list(obj.children.items())
+        if name in ("keys",):
+            return list(obj.children.keys())
+        if name in ("values", "children"):
+            return list(obj.children.values())
+        if name == "register_buffer":
+            return None
+        return UNKNOWN

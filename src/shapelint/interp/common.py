@@ -1,0 +1,306 @@
+"""What every part of the interpreter shares: frames, control flow, the budget, and
+the small helpers on values (truth, plainness, merging paths)."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from ..extract.index import ModuleInfo
+from ..layers import UNKNOWN, Failure, Result
+from ..layers.core import is_int
+from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Tensor, TorchRef
+
+MAX_STEPS = 400_000
+MAX_DEPTH = 60
+MAX_LOOP = 4096
+
+
+class Budget(Exception):
+    """The step budget ran out: the analysis stops, keeping what it found so far."""
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Raise(Exception):
+    """The path ends in ``raise``: it contributes no value."""
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A symbolic dimension as a Python value (``x.size(0)`` of a batch ``N``)."""
+
+    name: str
+
+
+@dataclass
+class Frame:
+    info: ModuleInfo
+    env: Dict[str, Any]
+    origins: Dict[str, Site] = field(default_factory=dict)  # local -> where its value was written
+    phase: str = "forward"  # "init" while building modules
+    early: List[Any] = field(default_factory=list)  # values returned on paths that ended early
+    fn: Optional[cst.FunctionDef] = None  # the function whose body runs
+
+
+@dataclass(frozen=True)
+class Row:
+    """One leaf-module call, as the ``shapes`` table shows it."""
+
+    name: str
+    type: str
+    site: Optional[Site]  # the module's constructor call
+    input_shape: Any
+    output_shape: Any
+    params: Optional[int]
+    macs: Optional[int]
+
+    @property
+    def line(self) -> int:
+        return self.site.info.line(self.site.node) if self.site is not None else 0
+
+
+class Reporter:
+    """Collects failures (deduplicated by place and message) and table rows."""
+
+    def __init__(self) -> None:
+        # (failure, where to report it, provenance note, the constructor call if any)
+        self.failures: List[Tuple[Failure, Site, str, Optional[Site]]] = []
+        self._seen: set = set()
+        self.rows: List[Row] = []
+
+    def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", call: Optional[Site] = None) -> None:
+        if failure is None or site is None:
+            return
+        key = (id(site.node), failure.kind, failure.message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.failures.append((failure, site, note, call))
+
+
+@dataclass
+class ArgSites:
+    """Where each argument of a call was written, to report a finding at the caller."""
+
+    positional: List[Optional[Site]]
+    keywords: Dict[str, Site]
+
+    def after_self(self) -> "ArgSites":
+        """The same call seen by a method: ``self`` comes first and was written nowhere."""
+        return ArgSites([None, *self.positional], self.keywords)
+
+
+@dataclass(frozen=True)
+class _Iter:
+    """A generator or ``range``/``zip``/``enumerate`` result: iterable once known."""
+
+    items: Tuple[Any, ...]
+
+
+def _dim_value(d: Any) -> Any:
+    if is_int(d):
+        return d
+    if isinstance(d, str):
+        return Sym(d)
+    return UNKNOWN
+
+
+def _to_dim(v: Any) -> Any:
+    """A Python value used as a size -> a shape dim (int, symbolic str or None)."""
+    if is_int(v):
+        return v
+    if isinstance(v, Sym):
+        return v.name
+    return None
+
+
+def _is_known(v: Any) -> bool:
+    if v is UNKNOWN:
+        return False
+    if isinstance(v, (list, tuple)):
+        return all(_is_known(e) for e in v)
+    return True
+
+
+def _truth(v: Any) -> Optional[bool]:
+    """Python truthiness, or None when it cannot be known."""
+    if v is UNKNOWN or isinstance(v, (Sym, Tensor)):
+        return None
+    if isinstance(v, (ModuleObj, FuncRef, ClassRef, TorchRef, Partial, BoundMethod)):
+        return True
+    if isinstance(v, (list, tuple, dict)) and not isinstance(v, str):
+        return len(v) > 0
+    try:
+        return bool(v)
+    except Exception:
+        return None
+
+
+_BINOPS: Dict[type, Callable[[Any, Any], Any]] = {
+    cst.Add: operator.add,
+    cst.Subtract: operator.sub,
+    cst.Multiply: operator.mul,
+    cst.FloorDivide: operator.floordiv,
+    cst.Divide: operator.truediv,
+    cst.Modulo: operator.mod,
+    cst.Power: operator.pow,
+    cst.LeftShift: operator.lshift,
+    cst.RightShift: operator.rshift,
+    cst.BitAnd: operator.and_,
+    cst.BitOr: operator.or_,
+    cst.BitXor: operator.xor,
+    cst.MatrixMultiply: operator.matmul,
+}
+
+
+_AUG: Dict[type, Any] = {
+    cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+    cst.FloorDivideAssign: cst.FloorDivide, cst.DivideAssign: cst.Divide, cst.ModuloAssign: cst.Modulo,
+    cst.PowerAssign: cst.Power, cst.BitOrAssign: cst.BitOr, cst.BitAndAssign: cst.BitAnd,
+}
+
+
+_CMP: Dict[type, Callable[[Any, Any], Any]] = {
+    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
+    cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge,
+}
+
+
+_SAFE_TYPES = (int, float, str, bool, type(None), tuple, list, dict)
+
+
+def _plain(v: Any) -> bool:
+    """A value Python's own operators may act on without calling anything of ours."""
+    if isinstance(v, (list, tuple)):
+        return all(_plain(e) for e in v)
+    if isinstance(v, dict):
+        return all(_plain(k) and _plain(e) for k, e in v.items())
+    return isinstance(v, _SAFE_TYPES)
+
+
+# expressions that never evaluate to a module
+_NOT_MODULES = (cst.BinaryOperation, cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.Integer, cst.Float, cst.SimpleString, cst.FormattedString)
+
+
+def _assigned_value(small: cst.BaseSmallStatement, name: str) -> Optional[cst.BaseExpression]:
+    """The value of ``name = value`` (or ``name: T = value``), if that is what ``small`` is."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target: cst.BaseExpression = small.targets[0].target
+        value: Optional[cst.BaseExpression] = small.value
+    elif isinstance(small, cst.AnnAssign):
+        target, value = small.target, small.value
+    else:
+        return None
+    return value if isinstance(target, cst.Name) and target.value == name else None
+
+
+def _tensors(structure: Any, note: Any, assumed: FrozenSet[str]) -> Any:
+    """Nested tuples of shapes -> the same nesting of Tensors."""
+    if isinstance(structure, tuple) and structure and all(isinstance(e, tuple) or e is None for e in structure):
+        return tuple(_tensors(e, note, assumed) for e in structure)
+    return Tensor(structure, note, assumed)
+
+
+def _method_kind(fn: FuncRef) -> str:
+    """"static", "class" or "" (an instance method), from the decorators."""
+    for d in fn.node.decorators:
+        name = d.decorator.value if isinstance(d.decorator, cst.Name) else None
+        if name == "staticmethod":
+            return "static"
+        if name == "classmethod":
+            return "class"
+    return ""
+
+
+def _assumed(*tensors: Any) -> FrozenSet[str]:
+    """Everything the inputs of an operation rest on."""
+    flags: FrozenSet[str] = frozenset()
+    for t in tensors:
+        if isinstance(t, Tensor):
+            flags = flags | t.assumed
+    return flags
+
+
+def _after(res: Result) -> FrozenSet[str]:
+    return frozenset({"failed"}) if res.failure is not None else frozenset()
+
+
+def _reportable(failure: Optional[Failure], assumed: FrozenSet[str]) -> bool:
+    """Only what does not rest on an assumption: with only the last dim known, only a
+    features mismatch on it; with an assumed rank, no rank failure; after a refused call,
+    no merge failure (the two sides may disagree only because of that one bug)."""
+    if failure is None:
+        return False
+    if "last" in assumed:
+        return failure.kind == "in-features-mismatch"
+    if "batched" in assumed and failure.kind == "rank-mismatch":
+        return False
+    if "failed" in assumed and failure.kind == "merge-mismatch":
+        return False
+    return True
+
+
+def _unknown_module() -> ModuleObj:
+    return ModuleObj("?", "leaf")
+
+
+def _config(v: Any) -> Any:
+    """A Python value as a layer configuration value (tensors become their shapes)."""
+    if isinstance(v, Tensor):
+        return v.shape
+    if isinstance(v, Sym):
+        return UNKNOWN
+    if isinstance(v, (list, tuple)):
+        items = [_config(e) for e in v]
+        return tuple(items) if isinstance(v, tuple) else items
+    if isinstance(v, _Iter):
+        return tuple(_config(e) for e in v.items)
+    if isinstance(v, (int, float, str, bool)) or v is None:
+        return v
+    return UNKNOWN
+
+
+def merge_values(values: Sequence[Any]) -> Any:
+    """What a name holds after paths that may differ: equal values stay, else unknown."""
+    if not values:
+        return UNKNOWN
+    first = values[0]
+    if all(v is first for v in values):
+        return first
+    if all(isinstance(v, Tensor) for v in values):
+        shapes = [v.shape for v in values]
+        if any(s is None for s in shapes) or len({len(s) for s in shapes}) != 1:
+            return Tensor(None)
+        merged = tuple(col[0] if all(c == col[0] for c in col) else None for col in zip(*shapes))
+        return Tensor(merged, "", _assumed(*values))
+    try:
+        if all(_plain(v) for v in values) and all(v == first for v in values):
+            return first
+    except Exception:
+        pass
+    return UNKNOWN
+
+
+def _targets(target: cst.BaseExpression, names: List[str], attrs: List[str]) -> None:
+    if isinstance(target, cst.Name):
+        names.append(target.value)
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+        attrs.append(target.attr.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for el in target.elements:
+            _targets(el.value, names, attrs)

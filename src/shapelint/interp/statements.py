@@ -1,0 +1,216 @@
+"""Statements: blocks, assignments, ``if`` (both branches in forward), loops."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from ..layers import UNKNOWN
+from ..layers.core import is_int
+from .common import _AUG, _NOT_MODULES, Frame, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
+from .values import FuncRef, ModuleObj, Site
+
+
+class Statements:
+    """Executes statements over a frame."""
+
+    def exec_block(self, block: Any, frame: Frame) -> None:
+        body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
+        for stmt in body:
+            self.exec_stmt(stmt, frame)
+
+    def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> None:
+        self.tick()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.exec_small(small, frame)
+        elif isinstance(stmt, cst.If):
+            self.exec_if(stmt, frame)
+        elif isinstance(stmt, cst.For):
+            self.exec_for(stmt, frame)
+        elif isinstance(stmt, (cst.With,)):
+            self.exec_block(stmt.body, frame)
+        elif isinstance(stmt, cst.Try):
+            self.exec_block(stmt.body, frame)
+            if stmt.orelse is not None:
+                self.exec_block(stmt.orelse.body, frame)
+        elif isinstance(stmt, cst.FunctionDef):
+            frame.env[stmt.name.value] = FuncRef(frame.info, stmt, dict(frame.env))
+        elif isinstance(stmt, cst.ClassDef):
+            frame.env[stmt.name.value] = UNKNOWN
+        else:  # while loops and anything else: what they assign is unknown afterwards
+            self.forget(stmt, frame)
+
+    def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
+        if isinstance(small, cst.Return):
+            raise _Return(self.eval(small.value, frame) if small.value is not None else None)
+        if isinstance(small, cst.Raise):
+            raise _Raise()
+        if isinstance(small, cst.Assign):
+            value = self.eval(small.value, frame)
+            for t in small.targets:
+                self.assign(t.target, value, frame, small.value)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self.assign(small.target, self.eval(small.value, frame), frame, small.value)
+        elif isinstance(small, cst.AugAssign):
+            op = _AUG.get(type(small.operator))
+            current = self.eval(small.target, frame)
+            other = self.eval(small.value, frame)
+            if isinstance(current, list) and op is cst.Add and isinstance(other, (list, tuple)):
+                current.extend(other)  # += on a list mutates it
+                return
+            value = self.binop(op(), current, other, Site(frame.info, small)) if op is not None else UNKNOWN
+            self.assign(small.target, value, frame, None)
+        elif isinstance(small, cst.Expr):
+            if not isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings do nothing
+                self.eval(small.value, frame)
+        elif isinstance(small, cst.Break):
+            raise _Break()
+        elif isinstance(small, cst.Continue):
+            raise _Continue()
+
+    def assign(self, target: cst.BaseExpression, value: Any, frame: Frame, source: Optional[cst.BaseExpression]) -> None:
+        if isinstance(target, cst.Name):
+            frame.env[target.value] = value
+            frame.origins.pop(target.value, None)
+        elif isinstance(target, cst.Attribute):
+            obj = self.eval(target.value, frame)
+            if isinstance(obj, ModuleObj):
+                obj.register(target.attr.value, value)
+                if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES):
+                    obj.complete = False  # it may have been a module: the tree is not whole
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            items = list(value) if isinstance(value, (tuple, list)) else None
+            if items is not None and len(items) != len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements):
+                items = None
+            for i, el in enumerate(elements):
+                if isinstance(el, cst.StarredElement):
+                    self.assign(el.value, UNKNOWN, frame, None)
+                    items = None
+                    continue
+                self.assign(el.value, items[i] if items is not None else UNKNOWN, frame, None)
+        elif isinstance(target, cst.Subscript):
+            obj = self.eval(target.value, frame)
+            if isinstance(obj, (list, dict)) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+                key = self.eval(target.slice[0].slice.value, frame)
+                try:
+                    if isinstance(obj, dict) and _plain(key):
+                        obj[key] = value
+                    elif isinstance(obj, list) and is_int(key):
+                        obj[key] = value
+                except (IndexError, TypeError):
+                    pass
+
+    def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
+        """Make every name (and self attribute) a statement assigns unknown."""
+        names: List[str] = []
+        attrs: List[str] = []
+
+        class V(cst.CSTVisitor):
+            def visit_Name(self, node: cst.Name) -> None:
+                pass
+
+            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+                _targets(node.target, names, attrs)
+
+            def visit_AugAssign(self, node: cst.AugAssign) -> None:
+                _targets(node.target, names, attrs)
+
+            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+                _targets(node.target, names, attrs)
+
+            def visit_For(self, node: cst.For) -> None:
+                _targets(node.target, names, attrs)
+
+        stmt.visit(V())
+        for n in names:
+            frame.env[n] = UNKNOWN
+        me = frame.env.get("self")
+        if isinstance(me, ModuleObj) and attrs:
+            for a in attrs:
+                if frame.phase == "init":
+                    me.register(a, UNKNOWN)
+                    me.complete = False
+
+    def exec_if(self, stmt: cst.If, frame: Frame) -> None:
+        cond = _truth(self.eval(stmt.test, frame))
+        orelse = stmt.orelse
+        if cond is True:
+            self.exec_block(stmt.body, frame)
+            return
+        if cond is False:
+            if isinstance(orelse, cst.If):
+                self.exec_if(orelse, frame)
+            elif isinstance(orelse, cst.Else):
+                self.exec_block(orelse.body, frame)
+            return
+        if frame.phase == "init":
+            self.forget(stmt, frame)
+            return
+        # forward: follow both branches, merge what they leave behind
+        outcomes: List[Tuple[str, Any]] = []
+        for branch in (stmt.body, orelse):
+            sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase)
+            try:
+                if isinstance(branch, cst.If):
+                    self.exec_if(branch, sub)
+                elif isinstance(branch, cst.Else):
+                    self.exec_block(branch.body, sub)
+                elif branch is not None:
+                    self.exec_block(branch, sub)
+                outcomes.append(("fall", sub.env))
+            except _Return as r:
+                outcomes.append(("return", r.value))
+            except _Raise:
+                outcomes.append(("raise", None))
+            frame.early.extend(sub.early)
+        falls = [o[1] for o in outcomes if o[0] == "fall"]
+        returns = [o[1] for o in outcomes if o[0] == "return"]
+        if not falls:
+            if returns:
+                raise _Return(merge_values(returns))
+            raise _Raise()
+        merged: Dict[str, Any] = {}
+        for name in set().union(*[set(e) for e in falls]):
+            merged[name] = merge_values([e.get(name, UNKNOWN) for e in falls])
+        frame.env.clear()
+        frame.env.update(merged)
+        frame.early.extend(returns)  # one branch returned, another goes on: the result is either
+
+    def exec_for(self, stmt: cst.For, frame: Frame) -> None:
+        items = self.iterate(self.eval(stmt.iter, frame))
+        if items is None:
+            self.forget(stmt, frame)
+            return
+        broke = False
+        for item in items:
+            self.tick()
+            self.assign(stmt.target, item, frame, None)
+            try:
+                self.exec_block(stmt.body, frame)
+            except _Break:
+                broke = True
+                break
+            except _Continue:
+                continue
+        if not broke and stmt.orelse is not None:
+            self.exec_block(stmt.orelse.body, frame)
+
+    def iterate(self, value: Any) -> Optional[List[Any]]:
+        """The items of a known iterable, or None."""
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        if isinstance(value, dict):
+            return list(value.keys())
+        if isinstance(value, str):
+            return list(value)
+        if isinstance(value, ModuleObj) and (value.kind in ("sequential", "modulelist") or value.container in ("sequential", "modulelist")):
+            return list(value.children.values())
+        if isinstance(value, ModuleObj) and (value.kind == "moduledict" or value.container == "moduledict"):
+            return list(value.children.keys())
+        if isinstance(value, _Iter):
+            return list(value.items)
+        return None
