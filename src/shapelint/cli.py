@@ -12,6 +12,7 @@ from . import __version__
 from .analysis import analyse
 from .declare import DeclarationError, parse_dims, parse_input_spec
 from .engine import check_path
+from .extract.parse import read_source
 from .extract.index import ProjectIndex
 from .report import shapes as shapes_report
 from .findings import RULES, Finding
@@ -42,6 +43,13 @@ def _python_files(paths: Sequence[str]) -> Iterator[Path]:
             for name in sorted(files):
                 if name.endswith(".py"):
                     yield Path(root) / name
+
+
+def _source_lines(path: Path) -> List[str]:
+    try:
+        return read_source(path).splitlines()
+    except (OSError, ValueError):
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
 
 
 def _parser() -> _Parser:
@@ -81,12 +89,15 @@ def _check(args: argparse.Namespace) -> int:
         result = check_path(path, specs, index)
         for warning in result.warnings:
             print(f"shapelint: warning: {warning}", file=sys.stderr)
+        for error in result.errors:
+            errors += 1
+            print(f"shapelint: error: {error}", file=sys.stderr)
         for trace in result.traces:
             if trace.error:
                 errors += 1
                 print(f"shapelint: error: internal error while analysing {trace.filename}::{trace.model}: {trace.error} (please report it)", file=sys.stderr)
         if result.findings:
-            sources[result.filename] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            sources[result.filename] = _source_lines(path)
         findings.extend(result.findings)
     sys.stdout.write(FORMATS[args.output_format](findings, sources))
     if not findings and args.output_format in ("full", "concise"):

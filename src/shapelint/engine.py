@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +12,13 @@ import libcst as cst
 from .analysis import Trace, analyse, model_classes
 from .declare import source_declaration
 from .extract.index import ModuleInfo, ProjectIndex
+from .extract.parse import NotAnalysed, libcst_tree, newer_syntax, python_tree, read_source
 from .findings import Finding
 from .interp.machine import Machine
 from .layers import Shape
 
 _CLASS = re.compile(r"^[ \t]*class\s", re.MULTILINE)
+
 
 # --input specs: (target, dims); target is "Class" or "path::Class"
 InputSpecs = Sequence[Tuple[str, Shape]]
@@ -30,6 +31,7 @@ class FileResult:
     traces: List[Trace] = field(default_factory=list)
     declared: Dict[str, Optional[Shape]] = field(default_factory=dict)
     warnings: List[str] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # the file could not be checked at all
 
 
 def _matches(target: str, filename: str, cls: str) -> bool:
@@ -41,21 +43,26 @@ def _matches(target: str, filename: str, cls: str) -> bool:
 
 def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None) -> FileResult:
     result = FileResult(filename)
+    module: Optional[cst.Module] = None
+    tree = None
     try:  # Python's own parser: fast, and the judge of what is a syntax error
-        compile(source, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as e:
-        row, col = e.lineno or 1, e.offset or 1
-        result.findings.append(Finding("SHP000", f"SyntaxError: {e.msg}", filename, row, col, row, col))
-        return result
-    except ValueError as e:  # e.g. null bytes
-        result.findings.append(Finding("SHP000", f"SyntaxError: {e}", filename, 1, 1, 1, 1))
+        tree = python_tree(source, filename)
+    except (SyntaxError, ValueError) as e:  # ValueError: null bytes
+        module = newer_syntax(source, e)
+        if module is None:  # not valid under any Python libcst knows either
+            row, col = (e.lineno or 1, e.offset or 1) if isinstance(e, SyntaxError) else (1, 1)
+            message = e.msg if isinstance(e, SyntaxError) else str(e)
+            result.findings.append(Finding("SHP000", f"SyntaxError: {message}", filename, row, col, row, col))
+            return result
+    except (RecursionError, MemoryError):  # valid, but too deep for Python's own parser
+        result.warnings.append(f"{filename}: not analysed: too deeply nested for Python's parser")
         return result
     if "torch" not in source or not _CLASS.search(source):  # no model can be defined here
         return result
     try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as e:
-        result.warnings.append(f"{filename}: not analysed: libcst cannot parse it ({e.message})")
+        module = module or libcst_tree(source, tree)
+    except NotAnalysed as e:
+        result.warnings.append(f"{filename}: not analysed: {e}")
         return result
     index = index or ProjectIndex()
     info = index.add(Path(filename), source, module) if filename != "<source>" else ModuleInfo(None, source, module, "")
@@ -90,7 +97,11 @@ def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str
 
 def check_path(path: Path, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None) -> FileResult:
     try:
-        source = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return FileResult(str(path), [Finding("SHP000", "file is not valid UTF-8", str(path), 1, 1, 1, 1)])
+        source = read_source(path)
+    except UnicodeError as e:
+        return FileResult(str(path), [Finding("SHP000", f"file is not valid Python source: it {e}", str(path), 1, 1, 1, 1)])
+    except NotAnalysed as e:
+        return FileResult(str(path), warnings=[f"{path}: not analysed: {e}"])
+    except OSError as e:
+        return FileResult(str(path), errors=[f"{path}: cannot read: {e.strerror or e}"])
     return check_source(str(path), source, inputs, index)

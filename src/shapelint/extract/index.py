@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..extract.imports import dotted
+from .parse import NotAnalysed, libcst_tree, read_source
 
 
 def package_of(path: Path) -> Tuple[Path, str]:
@@ -143,9 +144,9 @@ class ProjectIndex:
         if key in self._by_path:
             return self._by_path[key]
         try:
-            text = source if source is not None else key.read_text(encoding="utf-8")
-            return self.add(path, text, cst.parse_module(text))
-        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError):
+            text = source if source is not None else read_source(key)
+            return self.add(path, text, libcst_tree(text))
+        except (OSError, UnicodeError, NotAnalysed):
             self._by_path[key] = None
             return None
 
