@@ -131,6 +131,11 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"float\(\) argument must be a string or a real number, not 'list'",  # Upsample(scale_factor=[...])
         r"__init__\(\) takes \d+ positional arguments? but \d+ were given",  # Sigmoid(1): Module.__init__
         r"__init__\(\) got an unexpected keyword argument",
+        r"einsum\(\): (fewer|more) operands were provided than specified in the equation",
+        r"einsum\(\): output subscript \w (does not appear in the equation for any input operand|appears more than once in the output)",
+        r"einsum\(\): found '\.' for (operand \d+|output) that is not part of any ellipsis",
+        r"einsum\(\): invalid subscript given at index \d+",
+        r"einsum\(\): must specify the equation string and at least one operand",
     ],
     RESHAPE: [
         r"don't multiply up to the size of dim",
@@ -178,6 +183,11 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"both arguments to linear need to be at least 1D",
         r"t\(\) expects a tensor with <= 2 dimensions",
         r"mat2 must be a matrix, got 1-D tensor",
+        r"both arguments to matmul need to be at least 1D",
+        r"batch[12] must be a 3D tensor",
+        r"self must be a matrix",
+        r"mat2 must be a matrix",
+        r"einsum\(\): the number of subscripts in the equation \(\d+\) (does not match|is more than) the number of dimensions",
         r"Dimension specified as -1 but tensor has no dimensions",
         r"Dimension specified as -?\d+ but tensor has no dimensions",
         r"Got \d+D input, but \w+ mode needs \d+D input",  # F.interpolate
@@ -200,6 +210,14 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"The expanded size of the tensor \(\d+\) must match the existing size \(\d+\)",
         r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\)",
         r"output with shape \[.*\] doesn't match the broadcast shape",
+        # products: the inner dims (matmul, mm, mv, dot, bmm), einsum's subscripts
+        r"mat1 and mat2 shapes cannot be multiplied",
+        r"size mismatch, got input \(\d+\), mat \(\d+x\d+\), vec \(\d+\)",
+        r"inconsistent tensor size, expected tensor \[\d+\] and src \[\d+\]",
+        r"Expected size for first two dimensions of batch2 tensor to be",
+        r"einsum\(\): subscript \w is repeated for operand \d+ but the sizes don't match",
+        r"einsum\(\): subscript \w has size \d+ for operand \d+ which does not broadcast",
+        r"einsum\(\): dimension \d+ covered by ellipsis in operand \d+\s*has size \d+ which does not broadcast",
     ],
 }
 

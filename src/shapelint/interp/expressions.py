@@ -8,6 +8,7 @@ import libcst as cst
 
 from ..layers import UNKNOWN
 from ..layers.core import is_int
+from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
 from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values
@@ -248,7 +249,11 @@ class Expressions:
 
     def tensor_binop(self, op: cst.BaseBinaryOp, left: Any, right: Any, site: Optional[Site]) -> Any:
         if isinstance(op, cst.MatrixMultiply):
-            return Tensor(None)
+            if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
+                return Tensor(None)
+            res = matmul(left.shape, right.shape, "@")
+            self.fail(res.failure, site, "", left, right)
+            return Tensor(res.shape, "", _assumed(left, right) | _after(res))
         symbol = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/"}.get(type(op), "?")
         if isinstance(left, Tensor) and isinstance(right, Tensor):
             res = broadcast(left.shape, right.shape, symbol)

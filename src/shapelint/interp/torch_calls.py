@@ -168,6 +168,10 @@ class TorchCalls:
             res = (expand if name == "expand" else repeat)(shape, [_to_dim(v) for v in sizes])
         elif name in ("expand_as", "view_as", "reshape_as") and args and isinstance(args[0], Tensor):
             return Tensor(args[0].shape, "", args[0].assumed)
+        elif name in ("matmul", "bmm", "mm") and args:
+            spec = lookup(f"torch.Tensor.{name}")
+            if spec is not None:
+                return self.apply_function(spec, [t, *args], kwargs, site)
         elif name in ("add", "sub", "mul", "div") and args:
             return self.tensor_binop({"add": cst.Add(), "sub": cst.Subtract(), "mul": cst.Multiply(), "div": cst.Divide()}[name], t, args[0], site)
         if res is None:
