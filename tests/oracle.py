@@ -200,6 +200,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Input tensor must have at least \d+ dimensions, but got \d+",
         r"Expected \d+D or higher dimensionality\s+input",  # F.local_response_norm's message has a run of spaces
     ],
+    "shape-assert": [r"^AssertionError"],
     MERGE: [
         r"input batch dimensions do not match",
         r"Tensors must have same number of dimensions",

@@ -81,6 +81,8 @@ def _len(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if isinstance(v, ModuleObj) and (v.kind in ("sequential", "modulelist", "moduledict") or v.container):
         return len(v.children)
     if isinstance(v, Tensor) and v.shape:
+        if v.assumed:
+            m.shape_doubt = True
         return v.shape[0] if is_int(v.shape[0]) else (Sym(v.shape[0]) if isinstance(v.shape[0], str) else UNKNOWN)
     return UNKNOWN
 

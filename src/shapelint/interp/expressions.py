@@ -374,6 +374,8 @@ class Expressions:
                 return self.training
             return UNKNOWN
         if isinstance(obj, Tensor):
+            if name in ("shape", "ndim") and obj.assumed:
+                self.shape_doubt = True
             if name == "shape":
                 return tuple(_dim_value(d) for d in obj.shape) if obj.shape is not None else UNKNOWN
             if name == "ndim":

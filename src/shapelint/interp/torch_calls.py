@@ -45,6 +45,7 @@ class TorchCalls:
             return obj
         if qual in LIBRARY:
             return LIBRARY[qual](self, args, kwargs)
+
         if qual in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             t = args[0] if args else kwargs.get("data")
             return Parameter(t.shape if isinstance(t, Tensor) else None)
@@ -101,6 +102,8 @@ class TorchCalls:
         shape = t.shape
         if name in PRESERVING:
             return t
+        if name in ("size", "dim", "ndimension", "numel") and t.assumed:
+            self.shape_doubt = True
         if name == "size":
             if shape is None:
                 return UNKNOWN

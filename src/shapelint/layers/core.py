@@ -43,6 +43,7 @@ ARGS = "invalid-layer-args"
 MERGE = "merge-mismatch"
 RESHAPE = "reshape-mismatch"
 RANK = "rank-mismatch"
+ASSERT = "shape-assert"  # a user's own assert on shapes, not a torch check
 
 
 @dataclass(frozen=True)
