@@ -135,6 +135,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"einsum\(\): output subscript \w (does not appear in the equation for any input operand|appears more than once in the output)",
         r"einsum\(\): found '\.' for (operand \d+|output) that is not part of any ellipsis",
         r"einsum\(\): invalid subscript given at index \d+",
+        r"selected index k out of range",
         r"einsum\(\): must specify the equation string and at least one operand",
     ],
     RESHAPE: [

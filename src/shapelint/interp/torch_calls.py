@@ -9,11 +9,11 @@ import libcst as cst
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
 from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
-from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, transpose, unsqueeze
+from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unsqueeze
 from .classes import CONTAINER_QUALNAMES
 from .common import ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
 from .library import LIBRARY
-from .values import ModuleObj, Note, Parameter, Site, Tensor
+from .values import ModuleObj, Note, Parameter, Site, Struct, Tensor
 
 # functions and methods that keep the shape of their first tensor argument
 PRESERVING = {
@@ -27,7 +27,7 @@ PRESERVING = {
 }
 TENSOR_MODULES = ("torch", "torch.nn.functional", "torch.special")
 TENSOR_METHOD_FUNCS = {
-    "chunk", "split", "max", "min",
+    "chunk", "split", "max", "min", "median", "mode", "kthvalue", "sort", "topk", "argmax", "argmin",
     "flatten", "reshape", "permute", "transpose", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin", "t",
     "swapaxes", "swapdims",
 }
@@ -141,17 +141,30 @@ class TorchCalls:
             res = squeeze(shape, args[0] if args else kwargs.get("dim"))
         elif name == "unsqueeze":
             res = unsqueeze(shape, args[0] if args else kwargs.get("dim"))
-        elif name in ("max", "min"):
-            if args and isinstance(args[0], Tensor):  # torch.max(a, b): elementwise
+        elif name in ("max", "min", "median", "mode", "kthvalue", "sort", "topk"):
+            if name in ("max", "min") and args and isinstance(args[0], Tensor):  # torch.max(a, b): elementwise
                 return self.tensor_binop(cst.Add(), t, args[0], site)
-            dim = args[0] if args else kwargs.get("dim")
+            k = None
+            if name in ("kthvalue", "topk"):
+                k, args = (args[0] if args else kwargs.get("k")), list(args[1:])
+            dim = args[0] if args else kwargs.get("dim", -1 if name in ("mode", "kthvalue", "sort", "topk") else None)
             if dim is None:
-                return Tensor(())
-            keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
-            res = reduce(shape, dim, keep) if is_int(dim) else Result(None)
+                return Tensor(())  # over all elements: one value, no indices
+            if name == "sort":
+                res = reduce(shape, dim, True) if is_int(dim) else Result(None)
+                res = Result(shape if res.failure is None and res.shape is not None else res.shape, res.failure)
+            elif name == "topk":
+                res = topk(shape, k, dim)
+            else:
+                keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+                res = reduce(shape, dim, keep) if is_int(dim) else Result(None)
             self.fail(res.failure, site, t.note, t)
             values = Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
-            return (values, Tensor(res.shape, "", values.assumed))  # (values, indices)
+            return Struct((values, Tensor(res.shape, "", values.assumed)), ("values", "indices"))
+        elif name in ("argmax", "argmin"):
+            dim = args[0] if args else kwargs.get("dim")
+            keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+            res = reduce(shape, dim, keep) if dim is None or is_int(dim) else Result(None)
         elif name in ("mean", "sum", "amax", "amin", "prod", "std", "var"):
             dim = args[0] if args else kwargs.get("dim")
             keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
