@@ -51,6 +51,12 @@ CASES = [
     ((2, 4, 5, 8), "torch.einsum('bhqd,bhkd->bhqk', x, x)", ""),
     ((2, 4, 5, 8), "torch.einsum('...qd,...kd', x, x)", ""),
     ((2, 4, 5, 8), "torch.einsum('bhqd->bqhd', [x])", ""),
+    ((2, 5, 8), "F.layer_norm(x, (8,))", ""),
+    ((2, 5, 8), "F.layer_norm(x, [5, 8], torch.ones(5, 8))", ""),
+    ((2, 6, 4, 4), "F.group_norm(x, 3)", ""),
+    ((2, 6, 4, 4), "F.group_norm(x, 2, torch.ones(6), torch.zeros(6))", ""),
+    ((2, 4, 5, 8), "F.scaled_dot_product_attention(x, x, x)", ""),
+    ((2, 4, 5, 8), "F.scaled_dot_product_attention(x, x[:, :, :3], x[:, :, :3, :2], is_causal=False)", ""),
 ]
 
 
@@ -84,6 +90,10 @@ BAD = [
     ((2, 4, 5, 8), "torch.einsum('bhqd,bhkd->bhqk', x, x.transpose(-2, -1))", "SHP006"),
     ((2, 4, 5, 8), "torch.einsum('bqd,bkd->bqk', x, x)", "SHP008"),
     ((2, 3, 8), "x.topk(9, dim=-1).values", "SHP005"),
+    ((2, 5, 8), "F.layer_norm(x, (5,))", "SHP004"),
+    ((2, 6, 4), "F.group_norm(x, 4)", "SHP004"),
+    ((2, 6, 4), "F.group_norm(x, 3, torch.ones(4))", "SHP004"),
+    ((2, 4, 5, 8), "F.scaled_dot_product_attention(x, x[..., :4], x)", "SHP006"),
 ]
 
 
