@@ -286,8 +286,10 @@ class GroupNormFunction(Layer):
             bound = module.bind([g, n if n is not None else UNKNOWN], {"affine": n is not None})
             assert isinstance(bound, Bound)
             res = module.forward(bound, x)
-            if res.failure is not None:
-                return Result(res.shape, Failure(res.failure.kind, res.failure.message.replace("GroupNorm", "F.group_norm").replace("num_channels", what + " size"), arg=what if "num_channels" in res.failure.message else "num_groups"))
+            f = res.failure
+            if f is not None:
+                message = f.message.replace("GroupNorm", "F.group_norm").replace("num_channels", what + " size")
+                return Result(res.shape, Failure(f.kind, message, arg=what if "num_channels" in f.message else "num_groups"))
         return res
 
 
