@@ -56,6 +56,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"input.size\(-1\) must be equal to input_size",
         r"was expecting embedding dimension of \d+, but got \d+",
         r"expecting (key|value) weights shape of",
+        r"the feature number of src and tgt must be equal to d_model",
     ],
     NORM: [
         r"running_mean should contain \d+ elements not \d+",
@@ -138,6 +139,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"einsum\(\): found '\.' for (operand \d+|output) that is not part of any ellipsis",
         r"einsum\(\): invalid subscript given at index \d+",
         r"selected index k out of range",
+        r"activation should be relu/gelu, not",
         r"einsum\(\): must specify the equation string and at least one operand",
     ],
     RESHAPE: [
@@ -188,6 +190,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"mat2 must be a matrix, got 1-D tensor",
         r"both arguments to matmul need to be at least 1D",
         r"Expected query, key, and value to all be\s+at least 2 dimensional",
+        r"^IndexError: tuple index out of range",  # nn.TransformerDecoder reads the sequence length of a 1-D tgt
         r"Expected at least 2 dimensions for input tensor but received \d+",
         r"batch[12] must be a 3D tensor",
         r"self must be a matrix",
@@ -222,6 +225,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"inconsistent tensor size, expected tensor \[\d+\] and src \[\d+\]",
         r"Expected size for first two dimensions of batch2 tensor to be",
         r"Number of heads in key and value must divide the number of heads in",
+        r"the batch number of src and tgt must be equal",
         r"einsum\(\): subscript \w is repeated for operand \d+ but the sizes don't match",
         r"einsum\(\): subscript \w has size \d+ for operand \d+ which does not broadcast",
         r"einsum\(\): dimension \d+ covered by ellipsis in operand \d+\s*has size \d+ which does not broadcast",

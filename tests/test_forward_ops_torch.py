@@ -94,12 +94,41 @@ BAD = [
     ((2, 6, 4), "F.group_norm(x, 4)", "SHP004"),
     ((2, 6, 4), "F.group_norm(x, 3, torch.ones(4))", "SHP004"),
     ((2, 4, 5, 8), "F.scaled_dot_product_attention(x, x[..., :4], x)", "SHP006"),
+    ((5, 2, 8), "self.m(x)", "SHP003", "self.m = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32), 2)"),
+    ((5, 2, 8), "self.m(x)", "SHP004", "self.m = nn.TransformerEncoderLayer(16, 4, 32, norm_first=True)"),
+    ((5, 2, 16), "self.m(x, x[:, :1])", "SHP007", "self.m = nn.TransformerDecoderLayer(16, 4, 32)"),
+    ((5, 2, 16), "self.m(x, x[..., :8])", "SHP003", "self.m = nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4, 32), 2)"),
+    ((5, 2, 16), "self.m(x, x[:, :1])", "SHP006", "self.m = nn.Transformer(16, 4, 1, 1, 32)"),
+    ((5, 2, 16), "self.m(x, x)", "SHP005", "self.m = nn.Transformer(16, 5, 1, 1, 32)"),
 ]
 
 
-@pytest.mark.parametrize("shape,expr,code", BAD, ids=[c[1] for c in BAD])
-def test_forward_failure_is_reported_and_torch_refuses(tmp_path, shape, expr, code):
-    path = _write(tmp_path, shape, expr, "")
+@pytest.mark.parametrize("case", BAD, ids=[c[1] + (" " + c[3] if len(c) > 3 else "") for c in BAD])
+def test_forward_failure_is_reported_and_torch_refuses(tmp_path, case):
+    shape, expr, code = case[:3]
+    path = _write(tmp_path, shape, expr, case[3] if len(case) > 3 else "")
     assert [f.code for f in check_path(path).findings] == [code]
-    with pytest.raises(RuntimeError):
+    with pytest.raises((RuntimeError, AssertionError)):
         _torch_shape(path, shape)
+
+
+PARAMS = [
+    "self.m = nn.TransformerEncoderLayer(16, 4, 32)",
+    "self.m = nn.TransformerEncoderLayer(16, 2, bias=False)",
+    "self.m = nn.TransformerDecoderLayer(16, 4, 24, batch_first=True)",
+    "self.m = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32), 3)",
+    "layer = nn.TransformerEncoderLayer(16, 4, 32)\nself.m = nn.TransformerEncoder(layer, num_layers=2, norm=nn.LayerNorm(16))",
+    "self.m = nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4, 32), 2)",
+    "self.m = nn.Transformer(16, 4, 2, 1, 32)",
+    "self.m = nn.Transformer(d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=2, dim_feedforward=8, bias=False)",
+]
+
+
+@pytest.mark.parametrize("init", PARAMS)
+def test_parameter_counts_match_torch(tmp_path, init):
+    path = _write(tmp_path, (2, 16), "x", init)
+    result = check_path(path)
+    spec = importlib.util.spec_from_file_location("forward_params", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert result.traces[0].params == sum(p.numel() for p in module.Net().parameters())

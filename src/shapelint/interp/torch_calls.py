@@ -10,7 +10,7 @@ from ..layers import UNKNOWN, Failure, Layer, Result, lookup
 from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unsqueeze
-from .classes import CONTAINER_QUALNAMES
+from .classes import CONTAINER_QUALNAMES, STACKS
 from .common import ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
 from .library import LIBRARY
 from .values import ModuleObj, Note, Parameter, Site, Struct, Tensor
@@ -45,6 +45,8 @@ class TorchCalls:
             return obj
         if qual in LIBRARY:
             return LIBRARY[qual](self, args, kwargs)
+        if qual in STACKS:
+            return self.make_stack(STACKS[qual], args, kwargs, site)
 
         if qual in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             t = args[0] if args else kwargs.get("data")
@@ -205,6 +207,13 @@ class TorchCalls:
                 return self.run_sequential(obj, x)
             finally:
                 self.block_inputs.pop()
+        if obj.kind == "stack":
+            memory = args[1] if len(args) > 1 else kwargs.get("memory")
+            self.block_inputs.append({id(a) for a in args})
+            try:
+                return self.run_stack(obj, args[0] if args else kwargs.get("src", kwargs.get("tgt", UNKNOWN)), memory)
+            finally:
+                self.block_inputs.pop()
         if obj.cls is not None:
             fwd = self.find_method(obj.cls, "forward")
             if fwd is not None:
@@ -222,6 +231,17 @@ class TorchCalls:
             self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, shape, 0, 0))
         for child in obj.children.values():
             x = self.call_module(child, [x], {}, None)
+        return x
+
+    def run_stack(self, obj: ModuleObj, x: Any, memory: Any) -> Any:
+        """A TransformerEncoder/Decoder: its layers in order (a decoder's each see ``memory``), then the norm."""
+        layers = obj.children.get("layers")
+        if layers is None or not obj.complete:
+            return Tensor(None)
+        for layer in layers.children.values():
+            x = self.call_module(layer, [x] if obj.type_name == "TransformerEncoder" else [x, memory], {}, None)
+        if "norm" in obj.children:
+            x = self.call_module(obj.children["norm"], [x], {}, None)
         return x
 
     def call_leaf(self, obj: ModuleObj, args: List[Any]) -> Any:
