@@ -52,7 +52,7 @@ def _check(name: str, cfg: Bound) -> Optional[Failure]:
 def _self_block(name: str, cfg: Bound, x: Shape, what: str) -> Optional[Failure]:
     """The self-attention block's checks on its input ``x``."""
     d = cfg["d_model"]
-    if cfg["norm_first"] is not False and not (cfg["norm_first"] is True):
+    if cfg["norm_first"] not in (True, False):
         return None  # which check comes first is not known
     last_bad = is_int(x[-1]) and is_int(d) and x[-1] != d if x else False
     if cfg["norm_first"] and last_bad:
