@@ -190,7 +190,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"mat2 must be a matrix, got 1-D tensor",
         r"both arguments to matmul need to be at least 1D",
         r"Expected query, key, and value to all be\s+at least 2 dimensional",
-        r"^IndexError: tuple index out of range",  # nn.TransformerDecoder reads the sequence length of a 1-D tgt
+        r"^IndexError: tuple index out of range",
+        r"For (un)?batched \d-D input, hx (and cx )?should also be \d-D",  # nn.TransformerDecoder reads the sequence length of a 1-D tgt
         r"Expected at least 2 dimensions for input tensor but received \d+",
         r"batch[12] must be a 3D tensor",
         r"self must be a matrix",
@@ -225,6 +226,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"inconsistent tensor size, expected tensor \[\d+\] and src \[\d+\]",
         r"Expected size for first two dimensions of batch2 tensor to be",
         r"Number of heads in key and value must divide the number of heads in",
+        r"Expected hidden(\[\d\])? size \(",
         r"the batch number of src and tgt must be equal",
         r"einsum\(\): subscript \w is repeated for operand \d+ but the sizes don't match",
         r"einsum\(\): subscript \w has size \d+ for operand \d+ which does not broadcast",
@@ -327,10 +329,10 @@ def agree(family: str, qualname: str, args: Sequence[Any], kwargs: Dict[str, Any
     if isinstance(cfg, Failure):
         got_shape, failure = None, cfg
     else:
-        res = layer.apply(cfg, *[i.shape for i in inputs])
+        res = layer.apply(cfg, *[_shape_arg(i) for i in inputs])
         got_shape, failure = res.shape, res.failure
     CASES[family] += 1
-    where = f"{qualname} args={args!r} kwargs={kwargs!r} inputs={[i.shape for i in inputs]}"
+    where = f"{qualname} args={args!r} kwargs={kwargs!r} inputs={[_shape_arg(i) for i in inputs]}"
     if truth.stage == "init":
         assert failure is not None, f"torch refuses to build {where}: {truth.error}"
         assert failure.kind in kind_of(truth.error), f"kind {failure.kind} vs torch: {truth.error} ({where})"

@@ -57,6 +57,8 @@ CASES = [
     ((2, 6, 4, 4), "F.group_norm(x, 2, torch.ones(6), torch.zeros(6))", ""),
     ((2, 4, 5, 8), "F.scaled_dot_product_attention(x, x, x)", ""),
     ((2, 4, 5, 8), "F.scaled_dot_product_attention(x, x[:, :, :3], x[:, :, :3, :2], is_causal=False)", ""),
+    ((5, 2, 8), "self.m(x, (torch.zeros(2, 2, 6), torch.zeros(2, 2, 6)))[1][0]", "self.m = nn.LSTM(8, 6, 2)"),
+    ((5, 2, 8), "self.m(x, torch.zeros(2, 2, 6))[0]", "self.m = nn.GRU(8, 6, bidirectional=True)"),
 ]
 
 
@@ -100,6 +102,9 @@ BAD = [
     ((5, 2, 16), "self.m(x, x[..., :8])", "SHP003", "self.m = nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4, 32), 2)"),
     ((5, 2, 16), "self.m(x, x[:, :1])", "SHP006", "self.m = nn.Transformer(16, 4, 1, 1, 32)"),
     ((5, 2, 16), "self.m(x, x)", "SHP005", "self.m = nn.Transformer(16, 5, 1, 1, 32)"),
+    ((5, 2, 8), "self.m(x, torch.zeros(2, 2, 8))[0]", "SHP006", "self.m = nn.GRU(8, 8)"),
+    ((5, 2, 8), "self.m(x, (torch.zeros(1, 2, 8), torch.zeros(1, 2, 4)))[0]", "SHP006", "self.m = nn.LSTM(8, 8)"),
+    ((5, 2, 8), "self.m(x, torch.zeros(2, 8))[0]", "SHP008", "self.m = nn.RNN(8, 8)"),
 ]
 
 

@@ -34,6 +34,15 @@ TENSOR_METHOD_FUNCS = {
 CREATORS = {"zeros", "ones", "randn", "rand", "empty", "full"}
 
 
+def _shape_of(v: Any) -> Any:
+    """A layer's extra input as the algebra takes it: a shape, or a tuple of shapes (an LSTM's (h0, c0))."""
+    if isinstance(v, Tensor):
+        return v.shape
+    if isinstance(v, tuple) and v and all(isinstance(e, Tensor) for e in v):
+        return tuple(e.shape for e in v)
+    return None
+
+
 class TorchCalls:
     """Runs torch operations and modules."""
 
@@ -260,7 +269,7 @@ class TorchCalls:
             shape = spec.seed(cfg)
             if shape is not None:
                 assumed = assumed | {"last" if spec.seed_keeps_leading else "batched"}
-        inputs = [shape] if spec.n_inputs == 1 else [a.shape if isinstance(a, Tensor) else None for a in args[: spec.n_inputs]]
+        inputs = [shape] + [_shape_of(a) for a in args[1 : spec.n_inputs]]
         res = spec.apply(cfg, *inputs)
         note = x.note if isinstance(x, Tensor) else ""
         if _reportable(res.failure, assumed):
