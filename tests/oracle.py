@@ -42,6 +42,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"numel: integer multiplication overflow",  # reflection/replication pad: a negative output dim
         r"could not construct a memory descriptor",  # oneDNN, transposed conv output below 1
         r"input image \(T: \d+ H: \d+ W: \d+\) smaller than kernel size",  # avg_pool3d
+        r"calculated shape of the array of sliding blocks as .* but its components must be at least one",  # unfold
+        r"calculated shape of the array of sliding blocks as .* which is too small \(non-positive\)",  # fold
     ],
     CHANNELS: [
         r"expected input\[.*\] to have \d+ channels, but got \d+ channels",
@@ -140,6 +142,10 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"einsum\(\): invalid subscript given at index \d+",
         r"selected index k out of range",
         r"activation should be relu/gelu, not",
+        r"It is expected (kernel_size|dilation|padding|stride|output_size) equals to 2",
+        r"kernel size should be greater than zero, but got kernel_height",
+        r"(stride|dilation) should be greater than zero, but got",
+        r"padding should be non-negative, but got pad_height",
         r"einsum\(\): must specify the equation string and at least one operand",
     ],
     RESHAPE: [
@@ -151,6 +157,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"to be divisible by downscale_factor",
         r"Halving dimension must be even",
         r"split_with_sizes expects split_sizes to sum exactly to",
+        r"Expected size of input's dimension 1 to be divisible by the product of kernel_size",
+        r"expected size of input's dimension 2 to match the calculated number of sliding blocks",
     ],
     RANK: [
         r"Expected \d+D \(unbatched\) or \d+D \(batched\) input",
