@@ -126,6 +126,15 @@ PARAMS = [
     "self.m = nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4, 32), 2)",
     "self.m = nn.Transformer(16, 4, 2, 1, 32)",
     "self.m = nn.Transformer(d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=2, dim_feedforward=8, bias=False)",
+    "self.m = nn.utils.weight_norm(nn.Conv2d(3, 8, 3))",
+    "self.m = torch.nn.utils.weight_norm(nn.Conv2d(3, 8, 3), dim=None)",
+    "self.m = nn.utils.weight_norm(nn.ConvTranspose2d(3, 8, 3), name='weight', dim=1)",
+    "self.m = nn.utils.weight_norm(nn.Linear(5, 7), 'bias')",
+    "self.m = nn.utils.parametrizations.weight_norm(nn.Conv1d(3, 8, 3))",
+    "self.m = nn.utils.parametrizations.weight_norm(nn.Linear(5, 7), dim=-1)",
+    "self.m = nn.utils.spectral_norm(nn.Conv2d(3, 8, 3))",
+    "self.m = nn.utils.parametrizations.spectral_norm(nn.Linear(5, 7))",
+    "self.m = nn.Linear(4, 4)\nnn.utils.parametrize.register_parametrization(self.m, 'weight', nn.Linear(4, 4))",
 ]
 
 

@@ -210,6 +210,10 @@ class Layer:
     def params(self, cfg: Bound) -> Optional[int]:
         return 0
 
+    def weights(self, cfg: Bound) -> Mapping[str, Shape]:
+        """The shapes of its parameters by name, where known (for weight_norm's extra one)."""
+        return {}
+
     def seed(self, cfg: Bound) -> Optional[Shape]:
         """An input to assume when none is known: only the dims this layer itself names
         (its channels or features), batched; None when the layer names none."""
