@@ -42,6 +42,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"numel: integer multiplication overflow",  # reflection/replication pad: a negative output dim
         r"could not construct a memory descriptor",  # oneDNN, transposed conv output below 1
         r"input image \(T: \d+ H: \d+ W: \d+\) smaller than kernel size",  # avg_pool3d
+        r"calculated shape of the array of sliding blocks as .* but its components must be at least one",  # unfold
+        r"calculated shape of the array of sliding blocks as .* which is too small \(non-positive\)",  # fold
     ],
     CHANNELS: [
         r"expected input\[.*\] to have \d+ channels, but got \d+ channels",
@@ -56,6 +58,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"input.size\(-1\) must be equal to input_size",
         r"was expecting embedding dimension of \d+, but got \d+",
         r"expecting (key|value) weights shape of",
+        r"the feature number of src and tgt must be equal to d_model",
     ],
     NORM: [
         r"running_mean should contain \d+ elements not \d+",
@@ -65,6 +68,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Given normalized_shape=.*expected input with shape",
         r"weight should contain \d+ elements not \d+",
         r"bias should contain \d+ elements not \d+",
+        r"Expected (weight|bias) to be of same shape as normalized_shape",
+        r"Expected (weight|bias) to be a vector of size equal to the number of channels in input",
     ],
     ARGS: [
         r"groups must be a positive integer",
@@ -131,6 +136,17 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"float\(\) argument must be a string or a real number, not 'list'",  # Upsample(scale_factor=[...])
         r"__init__\(\) takes \d+ positional arguments? but \d+ were given",  # Sigmoid(1): Module.__init__
         r"__init__\(\) got an unexpected keyword argument",
+        r"einsum\(\): (fewer|more) operands were provided than specified in the equation",
+        r"einsum\(\): output subscript \w (does not appear in the equation for any input operand|appears more than once in the output)",
+        r"einsum\(\): found '\.' for (operand \d+|output) that is not part of any ellipsis",
+        r"einsum\(\): invalid subscript given at index \d+",
+        r"selected index k out of range",
+        r"activation should be relu/gelu, not",
+        r"It is expected (kernel_size|dilation|padding|stride|output_size) equals to 2",
+        r"kernel size should be greater than zero, but got kernel_height",
+        r"(stride|dilation) should be greater than zero, but got",
+        r"padding should be non-negative, but got pad_height",
+        r"einsum\(\): must specify the equation string and at least one operand",
     ],
     RESHAPE: [
         r"don't multiply up to the size of dim",
@@ -141,6 +157,8 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"to be divisible by downscale_factor",
         r"Halving dimension must be even",
         r"split_with_sizes expects split_sizes to sum exactly to",
+        r"Expected size of input's dimension 1 to be divisible by the product of kernel_size",
+        r"expected size of input's dimension 2 to match the calculated number of sliding blocks",
     ],
     RANK: [
         r"Expected \d+D \(unbatched\) or \d+D \(batched\) input",
@@ -178,6 +196,15 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"both arguments to linear need to be at least 1D",
         r"t\(\) expects a tensor with <= 2 dimensions",
         r"mat2 must be a matrix, got 1-D tensor",
+        r"both arguments to matmul need to be at least 1D",
+        r"Expected query, key, and value to all be\s+at least 2 dimensional",
+        r"^IndexError: tuple index out of range",
+        r"For (un)?batched \d-D input, hx (and cx )?should also be \d-D",  # nn.TransformerDecoder reads the sequence length of a 1-D tgt
+        r"Expected at least 2 dimensions for input tensor but received \d+",
+        r"batch[12] must be a 3D tensor",
+        r"self must be a matrix",
+        r"mat2 must be a matrix",
+        r"einsum\(\): the number of subscripts in the equation \(\d+\) (does not match|is more than) the number of dimensions",
         r"Dimension specified as -1 but tensor has no dimensions",
         r"Dimension specified as -?\d+ but tensor has no dimensions",
         r"Got \d+D input, but \w+ mode needs \d+D input",  # F.interpolate
@@ -190,6 +217,7 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"Input tensor must have at least \d+ dimensions, but got \d+",
         r"Expected \d+D or higher dimensionality\s+input",  # F.local_response_norm's message has a run of spaces
     ],
+    "shape-assert": [r"^AssertionError"],
     MERGE: [
         r"input batch dimensions do not match",
         r"Tensors must have same number of dimensions",
@@ -200,6 +228,17 @@ KIND_PATTERNS: Dict[str, List[str]] = {
         r"The expanded size of the tensor \(\d+\) must match the existing size \(\d+\)",
         r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\)",
         r"output with shape \[.*\] doesn't match the broadcast shape",
+        # products: the inner dims (matmul, mm, mv, dot, bmm), einsum's subscripts
+        r"mat1 and mat2 shapes cannot be multiplied",
+        r"size mismatch, got input \(\d+\), mat \(\d+x\d+\), vec \(\d+\)",
+        r"inconsistent tensor size, expected tensor \[\d+\] and src \[\d+\]",
+        r"Expected size for first two dimensions of batch2 tensor to be",
+        r"Number of heads in key and value must divide the number of heads in",
+        r"Expected hidden(\[\d\])? size \(",
+        r"the batch number of src and tgt must be equal",
+        r"einsum\(\): subscript \w is repeated for operand \d+ but the sizes don't match",
+        r"einsum\(\): subscript \w has size \d+ for operand \d+ which does not broadcast",
+        r"einsum\(\): dimension \d+ covered by ellipsis in operand \d+\s*has size \d+ which does not broadcast",
     ],
 }
 
@@ -298,10 +337,10 @@ def agree(family: str, qualname: str, args: Sequence[Any], kwargs: Dict[str, Any
     if isinstance(cfg, Failure):
         got_shape, failure = None, cfg
     else:
-        res = layer.apply(cfg, *[i.shape for i in inputs])
+        res = layer.apply(cfg, *[_shape_arg(i) for i in inputs])
         got_shape, failure = res.shape, res.failure
     CASES[family] += 1
-    where = f"{qualname} args={args!r} kwargs={kwargs!r} inputs={[i.shape for i in inputs]}"
+    where = f"{qualname} args={args!r} kwargs={kwargs!r} inputs={[_shape_arg(i) for i in inputs]}"
     if truth.stage == "init":
         assert failure is not None, f"torch refuses to build {where}: {truth.error}"
         assert failure.kind in kind_of(truth.error), f"kind {failure.kind} vs torch: {truth.error} ({where})"

@@ -56,3 +56,40 @@ def test_hidden_states_match_torch(case):
     layer = lookup(f"torch.nn.{mode}")
     res = layer.apply(layer.bind(args, kwargs), shape)
     assert res.outputs == truth
+
+
+@st.composite
+def with_states(draw):
+    """A case plus an initial state drawn from the expected one, sometimes one size or the rank off."""
+    mode, args, kwargs, shape = draw(recurrent_case())
+    kw = dict(zip(["input_size", "hidden_size", "num_layers"], args))
+    kw.update(kwargs)
+    layers = kw.get("num_layers", 1)
+    if layers <= 0 or len(shape) not in (2, 3):
+        return mode, args, kwargs, [T(shape)]
+    dirs = 2 if kw.get("bidirectional") else 1
+    hidden = kw["hidden_size"]
+    out = kw.get("proj_size") or hidden
+    if len(shape) == 3:
+        batch = (shape[0] if kw.get("batch_first") else shape[1],)
+    else:
+        batch = ()
+
+    def state(width):
+        s = [layers * dirs, *batch, width]
+        if draw(st.integers(0, 3)) == 0:
+            i = draw(st.integers(0, len(s) - 1))
+            s[i] += 1
+        if draw(st.integers(0, 9)) == 0:
+            s = s[1:] if len(s) == 3 else [1] + s
+        return T(tuple(s))
+
+    h0 = state(out)
+    return mode, args, kwargs, [T(shape), (h0, state(hidden)) if mode == "LSTM" else h0]
+
+
+@settings(max_examples=CASES_PER_FAMILY)
+@given(with_states())
+def test_initial_states_agree_with_torch(case):
+    mode, args, kwargs, inputs = case
+    agree("recurrent-states", f"torch.nn.{mode}", args, kwargs, inputs)

@@ -87,6 +87,7 @@ def broadcast_case(draw):
     shapes.map(lambda s: ("torch.squeeze", torch.squeeze, [T(s)], {})),
     dims_case(extra=1).map(lambda c: ("torch.unsqueeze", torch.unsqueeze, [T(c[0]), c[1]], {})),
     st.tuples(dims_case(), st.booleans()).map(lambda c: ("torch.mean", torch.mean, [T(c[0][0]), c[0][1]], {"keepdim": c[1]})),
+    st.tuples(dims_case(), st.integers(-1, 5)).map(lambda c: ("torch.topk", torch.topk, [T(c[0][0]), c[1], c[0][1]], {})),
     expand_case().map(lambda c: ("torch.Tensor.expand", torch.Tensor.expand, [T(c[0]), c[1]], {})),
     st.tuples(shapes, st.lists(st.integers(1, 3), max_size=5)).map(
         lambda c: ("torch.Tensor.repeat", torch.Tensor.repeat, [T(c[0]), tuple(c[1])], {})

@@ -210,6 +210,30 @@ nn.Sequential(nn.Flatten(), nn.Conv2d(16, 32, 3))
 ## Use instead
 Reshape back to (N, C, H, W) before the convolution, or move the flatten after it.
 """),
+        _rule("SHP009", "shape-assert", """
+## What it does
+Finds an `assert` (or `torch._assert`) in `forward` whose condition on shapes is
+certainly false for the declared input: `assert x.shape[1] == 64` when 32 channels
+arrive, `assert x.dim() == 4` on a 3-D tensor, `assert C == self.dim`.
+
+## Why is this bad?
+The model raises `AssertionError` at its first forward pass.  The assert states what
+the author meant; the layers before it build something else.  Only a condition that
+is false for known values is reported, never one that rests on an unknown.
+
+## Example
+```python
+# shapelint: input=(N, 3, 32, 32)
+def forward(self, x):
+    x = self.stem(x)  # nn.Conv2d(3, 32, 3)
+    assert x.shape[1] == 64
+```
+
+## Use instead
+```python
+    assert x.shape[1] == 32
+```
+"""),
     ]
 }
 

@@ -81,6 +81,8 @@ def _len(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if isinstance(v, ModuleObj) and (v.kind in ("sequential", "modulelist", "moduledict") or v.container):
         return len(v.children)
     if isinstance(v, Tensor) and v.shape:
+        if v.assumed:
+            m.shape_doubt = True
         return v.shape[0] if is_int(v.shape[0]) else (Sym(v.shape[0]) if isinstance(v.shape[0], str) else UNKNOWN)
     return UNKNOWN
 
@@ -197,7 +199,8 @@ def _isinstance(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         return False if all(isinstance(n, str) and n.startswith("py:") for n in names) else UNKNOWN
     if isinstance(v, (list, tuple, int, float, str, dict)) and not isinstance(v, bool):
         if all(isinstance(n, str) and (n.startswith("py:") or n == "torch.Tensor") for n in names):
-            return any(type(v).__name__ == n[3:] for n in names if n.startswith("py:"))
+            kind = "tuple" if isinstance(v, tuple) else type(v).__name__  # torch.return_types are tuples
+            return any(kind == n[3:] for n in names if n.startswith("py:"))
     return UNKNOWN
 
 

@@ -182,6 +182,8 @@ class Calls:
             extra = ArgSites(bound + list(sites.positional), dict(sites.keywords))
             return self.call(callee.func, list(callee.args) + list(args), merged, site, extra, phase)
         if isinstance(callee, TorchRef):
+            if callee.qualname == "torch._assert" and args and isinstance(site.node, cst.Call) and site.node.args:
+                self.check_assert(args[0], site.node.args[0].value, Frame(site.info, {}, phase=phase), site)
             return self.call_torch(callee.qualname, args, kwargs, site, sites)
         if isinstance(callee, ClassRef):
             if self.is_module_class(callee):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, List, Optional
 
 import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, lookup
-from .common import ArgSites, Frame, _assigned_value, _config, _unknown_module
+from ..layers.core import is_int
+from .common import MAX_LOOP, ArgSites, Frame, _assigned_value, _config, _unknown_module
 from .values import ClassRef, FuncRef, ModuleObj, Site, TorchRef
 
 CONTAINER_QUALNAMES = {
@@ -23,6 +25,19 @@ MODULE_METHODS = {
     "add_module", "register_module", "append", "extend", "insert", "items", "keys", "values", "children",
     "named_children", "register_buffer",
 }
+
+
+STACKS = {
+    "torch.nn.TransformerEncoder": "TransformerEncoder",
+    "torch.nn.modules.transformer.TransformerEncoder": "TransformerEncoder",
+    "torch.nn.TransformerDecoder": "TransformerDecoder",
+    "torch.nn.modules.transformer.TransformerDecoder": "TransformerDecoder",
+}
+
+
+def _clone(m: ModuleObj) -> ModuleObj:
+    """``copy.deepcopy`` of a module: a new instance all the way down (parameters count again)."""
+    return replace(m, children={k: _clone(v) for k, v in m.children.items()}, attrs=dict(m.attrs), parameters=dict(m.parameters))
 
 
 class Classes:
@@ -138,6 +153,27 @@ class Classes:
                 return
             for k, v in pairs:
                 obj.register(str(k), v if isinstance(v, ModuleObj) else _unknown_module())
+
+    def make_stack(self, type_name: str, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site]) -> ModuleObj:
+        """``nn.TransformerEncoder(layer, num_layers, norm)`` (or Decoder): ``layers`` holds
+        num_layers deep copies of the layer, then an optional final ``norm``."""
+        which = "decoder_layer" if type_name == "TransformerDecoder" else "encoder_layer"
+        layer = args[0] if args else kwargs.get(which)
+        count = args[1] if len(args) > 1 else kwargs.get("num_layers", UNKNOWN)
+        norm = args[2] if len(args) > 2 else kwargs.get("norm")
+        obj = ModuleObj(type_name, "stack", site=site)
+        layers = ModuleObj("ModuleList", "modulelist", site=site)
+        obj.register("layers", layers)
+        if isinstance(layer, ModuleObj) and is_int(count) and 0 <= count <= MAX_LOOP:
+            for i in range(count):
+                layers.register(str(i), _clone(layer))
+        else:
+            obj.complete = layers.complete = False
+        if isinstance(norm, ModuleObj):
+            obj.register("norm", norm)
+        elif norm is not None:
+            obj.complete = False
+        return obj
 
     def make_leaf(self, spec: Layer, type_name: str, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], sites: Optional["ArgSites"]) -> ModuleObj:
         clean_args = [_config(a) for a in args]

@@ -8,10 +8,11 @@ import libcst as cst
 
 from ..layers import UNKNOWN
 from ..layers.core import is_int
+from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
 from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values
-from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, ModuleRef, Partial, Site, Tensor, TorchRef
+from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, ModuleRef, Partial, Site, Struct, Tensor, TorchRef
 
 
 class Expressions:
@@ -248,7 +249,11 @@ class Expressions:
 
     def tensor_binop(self, op: cst.BaseBinaryOp, left: Any, right: Any, site: Optional[Site]) -> Any:
         if isinstance(op, cst.MatrixMultiply):
-            return Tensor(None)
+            if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
+                return Tensor(None)
+            res = matmul(left.shape, right.shape, "@")
+            self.fail(res.failure, site, "", left, right)
+            return Tensor(res.shape, "", _assumed(left, right) | _after(res))
         symbol = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/"}.get(type(op), "?")
         if isinstance(left, Tensor) and isinstance(right, Tensor):
             res = broadcast(left.shape, right.shape, symbol)
@@ -303,40 +308,54 @@ class Expressions:
         return UNKNOWN
 
     def tensor_index(self, t: Tensor, node: cst.Subscript, frame: Frame) -> Any:
-        """Basic indexing: ints drop a dim, full slices keep it, None adds one."""
+        """Basic indexing: ints drop a dim, slices keep it (resized), None adds one, and
+        one ``...`` stands for every dim the other indices do not consume."""
         if t.shape is None:
             return Tensor(None)
-        out: List[Any] = []
-        dims = list(t.shape)
-        pos = 0
+        items: List[Any] = []  # ("new",) | ("int",) | ("slice", parts) | ("ellipsis",)
         for el in node.slice:
             s = el.slice
             if isinstance(s, cst.Index):
+                if isinstance(s.value, cst.Ellipsis) or isinstance(s.value, cst.Name) and s.value.value == "Ellipsis":
+                    items.append(("ellipsis",))
+                    continue
                 v = self.eval(s.value, frame)
                 if v is None:
-                    out.append(1)
-                    continue
-                if isinstance(s.value, cst.Name) and s.value.value == "Ellipsis" or v is Ellipsis:
-                    return Tensor(None)
-                if not is_int(v) or pos >= len(dims):
-                    return Tensor(None)
-                pos += 1
-            elif isinstance(s, cst.Slice):
-                if pos >= len(dims):
-                    return Tensor(None)
-                if s.lower is None and s.upper is None and s.step is None:
-                    out.append(dims[pos])
+                    items.append(("new",))
+                elif is_int(v):
+                    items.append(("int",))
                 else:
-                    parts = [self.eval(p, frame) if p is not None else None for p in (s.lower, s.upper, s.step)]
-                    size = dims[pos]
-                    if is_int(size) and all(p is None or is_int(p) for p in parts):
-                        out.append(len(range(size)[slice(*parts)]))
-                    else:
-                        out.append(None)
-                pos += 1
+                    return Tensor(None)  # a tensor or unknown index: advanced indexing
+            elif isinstance(s, cst.Slice):
+                parts = [self.eval(p, frame) if p is not None else None for p in (s.lower, s.upper, s.step)]
+                items.append(("slice", parts))
             else:
                 return Tensor(None)
-        return Tensor(tuple(out) + tuple(dims[pos:]))
+        dims = list(t.shape)
+        consumed = sum(1 for it in items if it[0] in ("int", "slice"))
+        if consumed > len(dims) or sum(1 for it in items if it[0] == "ellipsis") > 1:
+            return Tensor(None)
+        out: List[Any] = []
+        pos = 0
+        for it in items:
+            if it[0] == "new":
+                out.append(1)
+            elif it[0] == "ellipsis":
+                span = len(dims) - consumed
+                out.extend(dims[pos : pos + span])
+                pos += span
+            elif it[0] == "int":
+                pos += 1
+            else:
+                size, parts = dims[pos], it[1]
+                if all(p is None for p in parts):
+                    out.append(size)
+                elif is_int(size) and all(p is None or is_int(p) for p in parts) and (parts[2] is None or parts[2] > 0):
+                    out.append(len(range(size)[slice(*parts)]))
+                else:
+                    out.append(None)
+                pos += 1
+        return Tensor(tuple(out) + tuple(dims[pos:]), "", t.assumed)
 
     def getattr(self, obj: Any, name: str) -> Any:
         if obj is UNKNOWN:
@@ -369,6 +388,8 @@ class Expressions:
                 return self.training
             return UNKNOWN
         if isinstance(obj, Tensor):
+            if name in ("shape", "ndim") and obj.assumed:
+                self.shape_doubt = True
             if name == "shape":
                 return tuple(_dim_value(d) for d in obj.shape) if obj.shape is not None else UNKNOWN
             if name == "ndim":
@@ -389,6 +410,8 @@ class Expressions:
             if method is not None:
                 return BoundMethod(obj, method) if _method_kind(method) == "class" else method
             return self.class_attr(obj, name)
+        if isinstance(obj, Struct) and name in obj.fields:
+            return obj[obj.fields.index(name)]
         if isinstance(obj, (list, dict, str, tuple)):
             return BoundMethod(obj, name)
         return UNKNOWN

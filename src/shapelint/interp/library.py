@@ -10,6 +10,7 @@ from ..layers.core import is_int
 from ..layers.tensor import cat, stack
 from .builtins import _builtin, _convert, _fold, _numbers
 from .common import _after, _assumed
+from .nn_utils import NN_UTILS
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -95,4 +96,5 @@ LIBRARY: Dict[str, Any] = {
     "torch.concat": _cat,
     "torch.concatenate": _cat,
     "torch.stack": _stack,
+    **NN_UTILS,
 }

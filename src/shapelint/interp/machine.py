@@ -37,6 +37,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
         self._strings: Dict[int, Tuple[Any, Any]] = {}
+        # SHP009 reports an assert only on a path that certainly runs, from shapes that are facts:
+        self.undecided = 0  # > 0 inside a branch of an undecided `if` or a `try` body
+        self.shape_doubt = False  # a shape was read from a tensor resting on an assumption
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 
     # ------------------------------------------------------------------ budget

@@ -6,10 +6,29 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from ..layers import UNKNOWN
-from ..layers.core import is_int
+from ..layers import UNKNOWN, Failure
+from ..layers.core import ASSERT, is_int
 from .common import _AUG, _NOT_MODULES, Frame, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
 from .values import FuncRef, ModuleObj, Site
+
+_PURE_METHODS = {"size", "dim", "ndimension", "numel", "len"}
+
+
+def _pure(node: cst.CSTNode) -> bool:
+    """An expression that may be evaluated again to show its value: no calls but shape reads."""
+
+    class V(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.ok = True
+
+        def visit_Call(self, call: cst.Call) -> None:
+            f = call.func
+            name = f.attr.value if isinstance(f, cst.Attribute) else (f.value if isinstance(f, cst.Name) else "")
+            self.ok = self.ok and name in _PURE_METHODS
+
+    v = V()
+    node.visit(v)
+    return v.ok
 
 
 class Statements:
@@ -32,7 +51,11 @@ class Statements:
         elif isinstance(stmt, (cst.With,)):
             self.exec_block(stmt.body, frame)
         elif isinstance(stmt, cst.Try):
-            self.exec_block(stmt.body, frame)
+            self.undecided += 1  # an AssertionError there may be caught
+            try:
+                self.exec_block(stmt.body, frame)
+            finally:
+                self.undecided -= 1
             if stmt.orelse is not None:
                 self.exec_block(stmt.orelse.body, frame)
         elif isinstance(stmt, cst.FunctionDef):
@@ -66,6 +89,8 @@ class Statements:
         elif isinstance(small, cst.Expr):
             if not isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings do nothing
                 self.eval(small.value, frame)
+        elif isinstance(small, cst.Assert):
+            self.check_assert(self.eval(small.test, frame), small.test, frame)
         elif isinstance(small, cst.Break):
             raise _Break()
         elif isinstance(small, cst.Continue):
@@ -103,6 +128,21 @@ class Statements:
                         obj[key] = value
                 except (IndexError, TypeError):
                     pass
+
+    def check_assert(self, value: Any, test: cst.BaseExpression, frame: Frame, site: Optional[Site] = None) -> None:
+        """SHP009: a user's assert that certainly fails in forward.  Only on a path that
+        certainly runs, from shapes that are facts, and before any other finding (an
+        assert after a refused layer may fail only because of that one bug)."""
+        if _truth(value) is not False or frame.phase != "forward" or self.undecided or self.shape_doubt or any(f[0].kind != ASSERT for f in self.reporter.failures):
+            return
+        code = frame.info.module.code_for_node(test).strip()
+        detail = ""
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and all(_pure(n) for n in (test.left, test.comparisons[0].comparator)):
+            parts = [(n, self.eval(n, frame)) for n in (test.left, test.comparisons[0].comparator)]
+            shown = [f"{frame.info.module.code_for_node(n).strip()} is {v!r}" for n, v in parts if not isinstance(n, (cst.Integer, cst.Float, cst.SimpleString)) and _plain(v)]
+            detail = f": {', '.join(shown)}" if shown else ""
+        what = f"assert {code}" if site is None else f"torch._assert({code}, ...)"
+        self.reporter.fail(Failure(ASSERT, f"{what} certainly fails{detail}"), site or Site(frame.info, test))
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Make every name (and self attribute) a statement assigns unknown."""
@@ -154,6 +194,7 @@ class Statements:
         outcomes: List[Tuple[str, Any]] = []
         for branch in (stmt.body, orelse):
             sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase)
+            self.undecided += 1
             try:
                 if isinstance(branch, cst.If):
                     self.exec_if(branch, sub)
@@ -166,6 +207,8 @@ class Statements:
                 outcomes.append(("return", r.value))
             except _Raise:
                 outcomes.append(("raise", None))
+            finally:
+                self.undecided -= 1
             frame.early.extend(sub.early)
         falls = [o[1] for o in outcomes if o[0] == "fall"]
         returns = [o[1] for o in outcomes if o[0] == "return"]

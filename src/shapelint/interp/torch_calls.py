@@ -9,11 +9,11 @@ import libcst as cst
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
 from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
-from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, transpose, unsqueeze
-from .classes import CONTAINER_QUALNAMES
+from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unsqueeze
+from .classes import CONTAINER_QUALNAMES, STACKS
 from .common import ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
 from .library import LIBRARY
-from .values import ModuleObj, Note, Parameter, Site, Tensor
+from .values import ModuleObj, Note, Parameter, Site, Struct, Tensor
 
 # functions and methods that keep the shape of their first tensor argument
 PRESERVING = {
@@ -27,11 +27,20 @@ PRESERVING = {
 }
 TENSOR_MODULES = ("torch", "torch.nn.functional", "torch.special")
 TENSOR_METHOD_FUNCS = {
-    "chunk", "split", "max", "min",
+    "chunk", "split", "max", "min", "median", "mode", "kthvalue", "sort", "topk", "argmax", "argmin",
     "flatten", "reshape", "permute", "transpose", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin", "t",
     "swapaxes", "swapdims",
 }
 CREATORS = {"zeros", "ones", "randn", "rand", "empty", "full"}
+
+
+def _shape_of(v: Any) -> Any:
+    """A layer's extra input as the algebra takes it: a shape, or a tuple of shapes (an LSTM's (h0, c0))."""
+    if isinstance(v, Tensor):
+        return v.shape
+    if isinstance(v, tuple) and v and all(isinstance(e, Tensor) for e in v):
+        return tuple(e.shape for e in v)
+    return None
 
 
 class TorchCalls:
@@ -45,6 +54,9 @@ class TorchCalls:
             return obj
         if qual in LIBRARY:
             return LIBRARY[qual](self, args, kwargs)
+        if qual in STACKS:
+            return self.make_stack(STACKS[qual], args, kwargs, site)
+
         if qual in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             t = args[0] if args else kwargs.get("data")
             return Parameter(t.shape if isinstance(t, Tensor) else None)
@@ -101,6 +113,8 @@ class TorchCalls:
         shape = t.shape
         if name in PRESERVING:
             return t
+        if name in ("size", "dim", "ndimension", "numel") and t.assumed:
+            self.shape_doubt = True
         if name == "size":
             if shape is None:
                 return UNKNOWN
@@ -138,17 +152,30 @@ class TorchCalls:
             res = squeeze(shape, args[0] if args else kwargs.get("dim"))
         elif name == "unsqueeze":
             res = unsqueeze(shape, args[0] if args else kwargs.get("dim"))
-        elif name in ("max", "min"):
-            if args and isinstance(args[0], Tensor):  # torch.max(a, b): elementwise
+        elif name in ("max", "min", "median", "mode", "kthvalue", "sort", "topk"):
+            if name in ("max", "min") and args and isinstance(args[0], Tensor):  # torch.max(a, b): elementwise
                 return self.tensor_binop(cst.Add(), t, args[0], site)
-            dim = args[0] if args else kwargs.get("dim")
+            k = None
+            if name in ("kthvalue", "topk"):
+                k, args = (args[0] if args else kwargs.get("k")), list(args[1:])
+            dim = args[0] if args else kwargs.get("dim", -1 if name in ("mode", "kthvalue", "sort", "topk") else None)
             if dim is None:
-                return Tensor(())
-            keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
-            res = reduce(shape, dim, keep) if is_int(dim) else Result(None)
+                return Tensor(())  # over all elements: one value, no indices
+            if name == "sort":
+                res = reduce(shape, dim, True) if is_int(dim) else Result(None)
+                res = Result(shape if res.failure is None and res.shape is not None else res.shape, res.failure)
+            elif name == "topk":
+                res = topk(shape, k, dim)
+            else:
+                keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+                res = reduce(shape, dim, keep) if is_int(dim) else Result(None)
             self.fail(res.failure, site, t.note, t)
             values = Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
-            return (values, Tensor(res.shape, "", values.assumed))  # (values, indices)
+            return Struct((values, Tensor(res.shape, "", values.assumed)), ("values", "indices"))
+        elif name in ("argmax", "argmin"):
+            dim = args[0] if args else kwargs.get("dim")
+            keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+            res = reduce(shape, dim, keep) if dim is None or is_int(dim) else Result(None)
         elif name in ("mean", "sum", "amax", "amin", "prod", "std", "var"):
             dim = args[0] if args else kwargs.get("dim")
             keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
@@ -168,6 +195,10 @@ class TorchCalls:
             res = (expand if name == "expand" else repeat)(shape, [_to_dim(v) for v in sizes])
         elif name in ("expand_as", "view_as", "reshape_as") and args and isinstance(args[0], Tensor):
             return Tensor(args[0].shape, "", args[0].assumed)
+        elif name in ("matmul", "bmm", "mm") and args:
+            spec = lookup(f"torch.Tensor.{name}")
+            if spec is not None:
+                return self.apply_function(spec, [t, *args], kwargs, site)
         elif name in ("add", "sub", "mul", "div") and args:
             return self.tensor_binop({"add": cst.Add(), "sub": cst.Subtract(), "mul": cst.Multiply(), "div": cst.Divide()}[name], t, args[0], site)
         if res is None:
@@ -183,6 +214,13 @@ class TorchCalls:
             self.block_inputs.append({id(x)})
             try:
                 return self.run_sequential(obj, x)
+            finally:
+                self.block_inputs.pop()
+        if obj.kind == "stack":
+            memory = args[1] if len(args) > 1 else kwargs.get("memory")
+            self.block_inputs.append({id(a) for a in args})
+            try:
+                return self.run_stack(obj, args[0] if args else kwargs.get("src", kwargs.get("tgt", UNKNOWN)), memory)
             finally:
                 self.block_inputs.pop()
         if obj.cls is not None:
@@ -204,6 +242,17 @@ class TorchCalls:
             x = self.call_module(child, [x], {}, None)
         return x
 
+    def run_stack(self, obj: ModuleObj, x: Any, memory: Any) -> Any:
+        """A TransformerEncoder/Decoder: its layers in order (a decoder's each see ``memory``), then the norm."""
+        layers = obj.children.get("layers")
+        if layers is None or not obj.complete:
+            return Tensor(None)
+        for layer in layers.children.values():
+            x = self.call_module(layer, [x] if obj.type_name == "TransformerEncoder" else [x, memory], {}, None)
+        if "norm" in obj.children:
+            x = self.call_module(obj.children["norm"], [x], {}, None)
+        return x
+
     def call_leaf(self, obj: ModuleObj, args: List[Any]) -> Any:
         x = args[0] if args else UNKNOWN
         shape = x.shape if isinstance(x, Tensor) else None
@@ -220,7 +269,7 @@ class TorchCalls:
             shape = spec.seed(cfg)
             if shape is not None:
                 assumed = assumed | {"last" if spec.seed_keeps_leading else "batched"}
-        inputs = [shape] if spec.n_inputs == 1 else [a.shape if isinstance(a, Tensor) else None for a in args[: spec.n_inputs]]
+        inputs = [shape] + [_shape_of(a) for a in args[1 : spec.n_inputs]]
         res = spec.apply(cfg, *inputs)
         note = x.note if isinstance(x, Tensor) else ""
         if _reportable(res.failure, assumed):

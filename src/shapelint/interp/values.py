@@ -129,6 +129,18 @@ class BoundMethod:
     func: Any  # FuncRef, or a str naming a builtin method
 
 
+class Struct(tuple):
+    """A ``torch.return_types`` value (``x.max(1)``, ``x.topk(k)``): a tuple whose items
+    also have names, so ``.values`` and ``[0]`` both work."""
+
+    fields: Tuple[str, ...] = ()
+
+    def __new__(cls, items: Tuple[Any, ...], fields: Tuple[str, ...]) -> "Struct":
+        obj = super().__new__(cls, items)
+        obj.fields = fields
+        return obj
+
+
 CONTAINERS = ("sequential", "modulelist", "moduledict")
 
 
@@ -189,5 +201,5 @@ def walk_modules(root: ModuleObj, prefix: str = "") -> List[Tuple[str, ModuleObj
 
 __all__ = [
     "UNKNOWN", "ModuleRef", "Note", "Tensor", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
-    "ModuleObj", "walk_modules", "CONTAINERS",
+    "ModuleObj", "walk_modules", "CONTAINERS", "Struct",
 ]

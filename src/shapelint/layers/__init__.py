@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from . import attention, conv, elementwise, linear, norm, pool, recurrent, reshape, tensor
+from . import attention, conv, elementwise, fold, linear, matmul, norm, pool, recurrent, reshape, tensor, transformer
 from .core import (
     ARGS,
     CHANNELS,
@@ -33,7 +33,7 @@ from .core import (
 
 ALL_LAYERS = (
     conv.LAYERS + pool.LAYERS + linear.LAYERS + norm.LAYERS + reshape.LAYERS + elementwise.LAYERS + recurrent.LAYERS
-    + attention.LAYERS + tensor.LAYERS
+    + attention.LAYERS + tensor.LAYERS + matmul.LAYERS + transformer.LAYERS + fold.LAYERS
 )
 
 REGISTRY: Dict[str, Layer] = {q: layer for layer in ALL_LAYERS for q in layer.qualnames}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from .core import ARGS, FEATURES, MERGE, RANK, Bound, Failure, Layer, Param, Result, Shape, fmt_shape, is_int, known
+from .matmul import matmul
 
 
 class MultiheadAttention(Layer):
@@ -106,4 +107,42 @@ class MultiheadAttention(Layer):
         return lq * e * e + s * e * (kdim + vdim) + 2 * lq * s * e + lq * e * e
 
 
-LAYERS = [MultiheadAttention()]
+class ScaledDotProductAttention(Layer):
+    """``F.scaled_dot_product_attention``: q (..., L, E), k (..., S, E), v (..., S, Ev) give
+    (..., L, Ev); the leading dims broadcast.  With ``enable_gqa`` the key/value heads
+    (dim -3) are repeated up to the query's, which they must divide."""
+
+    name = "F.scaled_dot_product_attention"
+    qualnames = ("torch.nn.functional.scaled_dot_product_attention", "torch._C._nn.scaled_dot_product_attention")
+    functional = True
+    signature = (
+        Param("query", tensor=True), Param("key", tensor=True), Param("value", tensor=True), Param("attn_mask", None, tensor=True),
+        Param("dropout_p", 0.0), Param("is_causal", False), Param("scale", None, kw_only=True), Param("enable_gqa", False, kw_only=True),
+    )
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        q, k, v = cfg["query"], cfg["key"], cfg["value"]
+        if q is None or k is None or v is None:
+            return Result(None)
+        if min(len(q), len(k), len(v)) < 2:
+            return Result(None, Failure(RANK, f"scaled_dot_product_attention needs query, key and value of at least 2 dims, got {fmt_shape(q)}, {fmt_shape(k)}, {fmt_shape(v)}"))
+        gqa = cfg["enable_gqa"]
+        if gqa is not False:
+            if gqa is not True:
+                return Result(None)
+            if min(len(q), len(k), len(v)) < 3:
+                return Result(None, Failure(RANK, "scaled_dot_product_attention with enable_gqa needs a heads dim (-3) in query, key and value"))
+            hq, hk, hv = q[-3], k[-3], v[-3]
+            if is_int(hq) and any(is_int(h) and (h <= 0 or hq % h) for h in (hk, hv)):
+                return Result(None, Failure(MERGE, f"scaled_dot_product_attention with enable_gqa: key heads {hk} and value heads {hv} must divide the query heads {hq}"))
+            if not (is_int(hq) and is_int(hk) and is_int(hv)):
+                return Result(None)
+            k = tuple(k[:-3]) + (hq,) + tuple(k[-2:])
+            v = tuple(v[:-3]) + (hq,) + tuple(v[-2:])
+        scores = matmul(q, tuple(k[:-2]) + (k[-1], k[-2]), "scaled_dot_product_attention")
+        if scores.failure is not None:
+            return Result(None, scores.failure)
+        return matmul(scores.shape, v, "scaled_dot_product_attention")
+
+
+LAYERS = [MultiheadAttention(), ScaledDotProductAttention()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .core import (
     ARGS,
@@ -233,6 +233,18 @@ class ConvNd(Layer):
 
     def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
         return conv_macs(self.dims, self.transposed, cfg, inputs[0], output)
+
+    def weights(self, cfg: Bound) -> Mapping[str, Shape]:
+        """Weight (out, in/groups, *k); transposed (in, out/groups, *k); bias (out,)."""
+        cin, cout, groups = cfg["in_channels"], cfg["out_channels"], cfg["groups"]
+        kernel = ntuple(cfg["kernel_size"], self.dims)
+        if not (_ints(cin, cout, groups) and kernel is not None and _ints(*kernel)) or groups <= 0:
+            return {}
+        first, second = (cin, cout // groups) if self.transposed else (cout, cin // groups)
+        out: Dict[str, Shape] = {"weight": (first, second) + tuple(kernel)}
+        if cfg["bias"] is True:
+            out["bias"] = (cout,)
+        return out
 
 
 def conv_macs(dims: int, transposed: bool, cfg: Bound, x: Optional[Shape], out: Optional[Shape]) -> Optional[int]:

@@ -43,6 +43,7 @@ ARGS = "invalid-layer-args"
 MERGE = "merge-mismatch"
 RESHAPE = "reshape-mismatch"
 RANK = "rank-mismatch"
+ASSERT = "shape-assert"  # a user's own assert on shapes, not a torch check
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,10 @@ class Layer:
 
     def params(self, cfg: Bound) -> Optional[int]:
         return 0
+
+    def weights(self, cfg: Bound) -> Mapping[str, Shape]:
+        """The shapes of its parameters by name, where known (for weight_norm's extra one)."""
+        return {}
 
     def seed(self, cfg: Bound) -> Optional[Shape]:
         """An input to assume when none is known: only the dims this layer itself names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from .core import (
     ARGS,
@@ -133,6 +133,12 @@ class Linear(Layer):
         i, o, b = cfg["in_features"], cfg["out_features"], cfg["bias"]
         return i * o + (o if b else 0) if known(i, o, b) else None
 
+    def weights(self, cfg: Bound) -> Mapping[str, Shape]:
+        i, o = cfg["in_features"], cfg["out_features"]
+        if not (is_int(i) and is_int(o)):
+            return {}
+        return {"weight": (o, i), "bias": (o,)} if cfg["bias"] is True else {"weight": (o, i)}
+
     def macs(self, cfg: Bound, inputs: Sequence[Optional[Shape]], output: Optional[Shape]) -> Optional[int]:
         rows = _positions(inputs[0])
         i, o = cfg["in_features"], cfg["out_features"]
@@ -234,6 +240,10 @@ class Embedding(Layer):
     def params(self, cfg: Bound) -> Optional[int]:
         n, e = cfg["num_embeddings"], cfg["embedding_dim"]
         return n * e if known(n, e) else None
+
+    def weights(self, cfg: Bound) -> Mapping[str, Shape]:
+        n, e = cfg["num_embeddings"], cfg["embedding_dim"]
+        return {"weight": (n, e)} if is_int(n) and is_int(e) else {}
 
 
 LAYERS = [Linear(), LinearFunction(), Bilinear(), Embedding()]

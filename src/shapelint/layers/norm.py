@@ -9,6 +9,7 @@ from .core import (
     NORM,
     RANK,
     SPATIAL,
+    UNKNOWN,
     Bound,
     Failure,
     Layer,
@@ -226,6 +227,72 @@ class LayerNorm(Layer):
         return (n + (n if bias else 0)) if affine else 0
 
 
+def _vector(t: Any) -> Any:
+    """A 1-D weight's length; None when there is no such tensor, UNKNOWN when not 1-D or unknown."""
+    if t is None:
+        return None
+    return t[0] if isinstance(t, tuple) and len(t) == 1 else UNKNOWN
+
+
+class LayerNormFunction(Layer):
+    """``F.layer_norm``: normalized_shape first, then weight and bias against it, then the input."""
+
+    name = "F.layer_norm"
+    qualnames = ("torch.nn.functional.layer_norm", "torch.layer_norm")
+    functional = True
+    signature = (
+        Param("input", tensor=True), Param("normalized_shape"), Param("weight", None, tensor=True),
+        Param("bias", None, tensor=True), Param("eps", 1e-05),
+    )
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        x, ns = cfg["input"], cfg["normalized_shape"]
+        if not isinstance(ns, (tuple, list)) or not all(is_int(d) for d in ns):
+            return Result(None if x is None else tuple(x))
+        if not ns:
+            return Result(None, Failure(ARGS, "F.layer_norm normalized_shape must have at least one element", arg="normalized_shape"))
+        for what in ("weight", "bias"):
+            t = cfg[what]
+            if isinstance(t, tuple) and t != tuple(ns) and all(is_int(d) for d in t):
+                return Result(None if x is None else tuple(x), Failure(NORM, f"F.layer_norm {what} of shape {fmt_shape(t)} differs from normalized_shape={list(ns)}", arg=what))
+        if x is None:
+            return Result(None)
+        module = LayerNorm()
+        bound = module.bind([list(ns)], {})
+        assert isinstance(bound, Bound)
+        res = module.forward(bound, x)
+        failure = res.failure
+        if failure is not None:
+            failure = Failure(NORM, failure.message.replace("LayerNorm", "F.layer_norm"), arg="normalized_shape")
+        return Result(res.shape, failure)
+
+
+class GroupNormFunction(Layer):
+    """``F.group_norm``: the module's checks, with the channel count taken from weight (then bias)."""
+
+    name = "F.group_norm"
+    qualnames = ("torch.nn.functional.group_norm",)
+    functional = True
+    signature = (Param("input", tensor=True), Param("num_groups"), Param("weight", None, tensor=True), Param("bias", None, tensor=True), Param("eps", 1e-05))
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        x, g = cfg["input"], cfg["num_groups"]
+        if x is None or not is_int(g) or g <= 0:
+            return Result(None if x is None else tuple(x))
+        res = Result(tuple(x))
+        for what in ("weight", "bias"):
+            n = _vector(cfg[what])
+            module = GroupNorm()
+            bound = module.bind([g, n if n is not None else UNKNOWN], {"affine": n is not None})
+            assert isinstance(bound, Bound)
+            res = module.forward(bound, x)
+            f = res.failure
+            if f is not None:
+                message = f.message.replace("GroupNorm", "F.group_norm").replace("num_channels", what + " size")
+                return Result(res.shape, Failure(f.kind, message, arg=what if "num_channels" in f.message else "num_groups"))
+        return res
+
+
 class RMSNorm(LayerNorm):
     name = "RMSNorm"
     qualnames = ("torch.nn.RMSNorm", "torch.nn.modules.normalization.RMSNorm")
@@ -259,5 +326,5 @@ class LocalResponseNorm(Layer):
 LAYERS = (
     [BatchNorm(d) for d in (1, 2, 3)]
     + [InstanceNorm(d) for d in (1, 2, 3)]
-    + [GroupNorm(), LayerNorm(), RMSNorm(), LocalResponseNorm()]
+    + [GroupNorm(), LayerNorm(), RMSNorm(), LocalResponseNorm(), LayerNormFunction(), GroupNormFunction()]
 )

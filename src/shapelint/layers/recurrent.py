@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, List, Optional
 
-from .core import ARGS, FEATURES, RANK, Bound, Failure, Layer, Param, Result, Shape, fmt_shape, is_int, known
+from .core import ARGS, FEATURES, MERGE, RANK, Bound, Failure, Layer, Param, Result, Shape, fmt_shape, is_int, known
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
 
 class Recurrent(Layer):
     """torch's constructors take ``*args, **kwargs``; this is their documented signature."""
+
+    n_inputs = 2  # the input and the initial state (h0, or (h0, c0) for an LSTM)
 
     def __init__(self, mode: str) -> None:
         self.name = mode
@@ -48,17 +50,53 @@ class Recurrent(Layer):
         out = proj if is_int(proj) and proj > 0 else hidden
         return hidden, out, directions
 
+    def _states(self, hx: Any) -> Optional[List[Optional[Shape]]]:
+        """The initial state's shapes: [h0] (RNN, GRU) or [h0, c0] (LSTM); None when not given
+        or not known."""
+        if hx is None:
+            return None
+        if self.name == "LSTM":
+            if isinstance(hx, tuple) and len(hx) == 2 and all(s is None or isinstance(s, tuple) for s in hx):
+                return list(hx)
+            return None
+        return [hx] if isinstance(hx, tuple) and all(is_int(d) or isinstance(d, str) or d is None for d in hx) else None
+
+    def _check_states(self, cfg: Bound, x: Shape, states: List[Optional[Shape]]) -> Optional[Failure]:
+        """torch's checks of h0 (and c0): their rank against the input's, then their sizes."""
+        if any(s is None for s in states):
+            return None
+        shapes = [s for s in states if s is not None]
+        if any(len(s) != len(x) for s in shapes):
+            ranks = ", ".join(f"{len(s)}-D" for s in shapes)
+            return Failure(RANK, f"{self.name}: a {len(x)}-D input needs {len(x)}-D initial states, got {ranks}")
+        return None
+
+    def _state_sizes(self, cfg: Bound, x: Shape, states: List[Optional[Shape]]) -> Optional[Failure]:
+        hidden, out, directions = self._sizes(cfg)
+        layers = cfg["num_layers"]
+        stack = directions * layers if is_int(layers) and known(cfg["bidirectional"]) else None
+        batch = () if len(x) == 2 else ((x[0] if cfg["batch_first"] else x[1]) if known(cfg["batch_first"]) else None,)
+        for i, (s, width) in enumerate(zip(states, (out, hidden))):
+            want = (stack,) + tuple(batch) + (width if is_int(width) else None,)
+            if s is not None and any(is_int(a) and is_int(b) and a != b for a, b in zip(want, s)):
+                which = "h0" if i == 0 else "c0"
+                return Failure(MERGE, f"{self.name} expects {which} of shape {fmt_shape(want)}, got {fmt_shape(s)}")
+        return None
+
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
         x = inputs[0] if inputs else None
         if x is None:
             return Result(None)
         if len(x) not in (2, 3):
             return Result(None, Failure(RANK, f"{self.name} expects a 2-D or 3-D input, got {len(x)}-D {fmt_shape(x)}"))
+        states = self._states(inputs[1] if len(inputs) > 1 else None)
         hidden, out, directions = self._sizes(cfg)
-        failure = None
+        failure = self._check_states(cfg, x, states) if states else None
         size = cfg["input_size"]
-        if is_int(x[-1]) and is_int(size) and x[-1] != size:
+        if failure is None and is_int(x[-1]) and is_int(size) and x[-1] != size:
             failure = Failure(FEATURES, f"{self.name} expects input_size={size} but receives {x[-1]} features", arg="input_size", suggestion=x[-1])
+        if failure is None and states:
+            failure = self._state_sizes(cfg, x, states)
         width = directions * out if known(out, cfg["bidirectional"]) else None
         output = tuple(x[:-1]) + (width,)
         layers = cfg["num_layers"]

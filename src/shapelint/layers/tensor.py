@@ -253,6 +253,21 @@ def reduce(x: Optional[Shape], dim: Any = None, keepdim: Any = False) -> Result:
     return Result(tuple(d for i, d in enumerate(x) if i not in norm))
 
 
+def topk(x: Optional[Shape], k: Any, dim: Any = -1) -> Result:
+    """``x.topk(k, dim)``: the dim becomes k, which must not exceed its size (a 0-D tensor
+    counts as one element)."""
+    if x is None or not (is_int(k) and is_int(dim)):
+        return Result(None)
+    d = norm_dim(dim, len(x))
+    if d is None:
+        return Result(None, Failure(RANK, f"topk dim={dim} is out of range for a tensor of shape {fmt_shape(x)}"))
+    size = x[d] if x else 1
+    out = tuple(x[:d]) + (k,) + tuple(x[d + 1 :]) if x else ()
+    if k < 0 or is_int(size) and k > size:
+        return Result(out, Failure(ARGS, f"topk k={k} is out of range for dim {dim} of size {size} in {fmt_shape(x)}"))
+    return Result(out)
+
+
 def expand(x: Optional[Shape], sizes: Sequence[Any]) -> Result:
     """``x.expand(*sizes)``: -1 keeps a dim; only size-1 dims grow; new dims go in front."""
     if x is None or not all(is_int(s) or isinstance(s, str) or s is None for s in sizes):
@@ -376,5 +391,6 @@ LAYERS = [
     TensorOp("Tensor.repeat", ("torch.Tensor.repeat",), (_IN, Param("repeats")), lambda c: repeat(c["input"], c["repeats"]) if isinstance(c["repeats"], (tuple, list)) else Result(None)),
     TensorOp("torch.chunk", ("torch.chunk",), (_IN, Param("chunks"), Param("dim", 0)), lambda c: _many(chunk(c["input"], c["chunks"], c["dim"]))),
     TensorOp("torch.split", ("torch.split",), (_IN, Param("split_size_or_sections"), Param("dim", 0)), lambda c: _many(split(c["input"], c["split_size_or_sections"], c["dim"]))),
+    TensorOp("torch.topk", ("torch.topk",), (_IN, Param("k"), Param("dim", -1)), lambda c: topk(c["input"], c["k"], c["dim"])),
     TensorOp("torch.mean", ("torch.mean", "torch.sum", "torch.amax", "torch.amin"), (_IN, Param("dim", None), Param("keepdim", False)), lambda c: reduce(c["input"], c["dim"], c["keepdim"])),
 ]
