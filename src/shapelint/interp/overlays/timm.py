@@ -64,12 +64,27 @@ def create_model(m: "Machine", fn: FuncRef, args: List[Any], kwargs: Dict[str, A
     # as create_model: options set to None are dropped; weights are never loaded
     passed = {k: v for k, v in kwargs.items() if k not in _NOT_PASSED and v is not None}
     passed["pretrained"] = False
+    if "img_size" not in passed and "fixed_input_size=True" in create_fn.info.source:
+        passed["img_size"] = UNKNOWN  # the pretrained config's input size, which we do not read
     keep = {k: s for k, s in sites.keywords.items() if k in passed}
     return m.call_function(create_fn, [], passed, ArgSites([], keep), phase="init")
 
 
 def model_entrypoint(m: "Machine", fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: ArgSites) -> Any:
     return entrypoint(m, fn, args[0] if args else kwargs.get("model_name", UNKNOWN))
+
+
+def update_default_model_kwargs(m: "Machine", fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: ArgSites) -> Any:
+    """The pretrained config fills ``num_classes`` and ``in_chans`` the caller left out.
+
+    That config comes from registries filled while timm imports its model files, which
+    shapelint does not run (it would see them empty): the values are unknown, never the
+    model class's own defaults, which may differ (an in21k head has 21843 classes)."""
+    model_kwargs = args[1] if len(args) > 1 else kwargs.get("kwargs")
+    if isinstance(model_kwargs, dict):
+        for name in ("num_classes", "in_chans"):
+            model_kwargs.setdefault(name, UNKNOWN)
+    return m.call_function(fn, args, kwargs, sites, phase="init")
 
 
 def _in(module: str) -> List[str]:
@@ -79,6 +94,7 @@ def _in(module: str) -> List[str]:
 OVERLAYS: Dict[Any, Any] = {
     **{(mod, "create_model"): create_model for mod in _in("_factory")},
     **{(mod, "model_entrypoint"): model_entrypoint for mod in _in("_registry")},
+    **{(mod, "_update_default_model_kwargs"): update_default_model_kwargs for mod in _in("_builder")},
 }
 
 __all__ = ["OVERLAYS", "entrypoint", "registry"]
