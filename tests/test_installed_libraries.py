@@ -256,6 +256,7 @@ def test_create_model_runs_the_registered_function(env, tmp_path, capsys, name, 
     assert code == 1
     [f] = findings
     assert f["code"] == "SHP003" and f"receives {2 * width} features" in f["message"]
+    assert "line 5 of fakelib.layers.more" in f["message"]  # the producer, in the library's file
     assert (f["location"]["row"], f["filename"]) == (11, str(bad))
     assert check(good, capsys, "--python", str(python)) == (0, [])
     assert not marker.exists()  # read, never imported
