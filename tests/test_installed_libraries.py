@@ -414,3 +414,43 @@ def test_environment_discovery_without_running_anything(tmp_path):
     assert library_roots(tmp_path, str(python)) == [site, (tmp_path / "src").resolve()]
     with pytest.raises(EnvironmentError_):
         library_roots(tmp_path, str(tmp_path / "missing"))
+
+
+TORCHVISION_MODEL = """\
+import torch
+import torch.nn as nn
+from torchvision import models
+
+
+# shapelint: input=(N, 3, 64, 64)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = models.resnet18(weights=None)
+        self.backbone.fc = nn.Identity()
+        self.head = nn.Linear({features}, 10)
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+"""
+
+
+@pytest.mark.skipif(not os.environ.get("SHAPELINT_LIBS_PYTHON"), reason="set SHAPELINT_LIBS_PYTHON to an interpreter with torch and torchvision installed")
+@pytest.mark.parametrize("features", [512, 1024])
+def test_real_torchvision_through_its_environment(tmp_path, capsys, features):
+    """The released torchvision, read from the environment of SHAPELINT_LIBS_PYTHON; that
+    interpreter (which has torch) is the oracle."""
+    python = os.environ["SHAPELINT_LIBS_PYTHON"]
+    path = write_model(tmp_path / str(features), TORCHVISION_MODEL.format(features=features))
+    code, findings = check(path, capsys, "--python", python)
+    script = f"import importlib.util, torch; s = importlib.util.spec_from_file_location('m', {str(path)!r}); m = importlib.util.module_from_spec(s); s.loader.exec_module(m); print(sum(p.numel() for p in m.Net().parameters())); m.Net()(torch.zeros(2, 3, 64, 64))"
+    ran = subprocess.run([python, "-c", script], capture_output=True, text=True)
+    if features == 512:
+        assert (code, findings) == (0, []) and ran.returncode == 0
+        index = ProjectIndex(library_roots=library_roots(path, python))
+        [trace] = analyse(index, index.load(path), {"Net": ("N", 3, 64, 64)})
+        assert trace.output == ("N", 10) and trace.params == int(ran.stdout.split()[0])
+    else:
+        assert [(f["code"], f["location"]["row"]) for f in findings] == [("SHP003", 12)]
+        assert "receives 512 features" in findings[0]["message"]
+        assert ran.returncode != 0 and "mat1 and mat2" in ran.stderr
