@@ -454,3 +454,24 @@ def test_real_torchvision_through_its_environment(tmp_path, capsys, features):
         assert [(f["code"], f["location"]["row"]) for f in findings] == [("SHP003", 12)]
         assert "receives 512 features" in findings[0]["message"]
         assert ran.returncode != 0 and "mat1 and mat2" in ran.stderr
+
+
+def test_bindings_as_python_makes_them(tmp_path):
+    """What the try body binds wins over its fallback; a later definition over an import."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text(textwrap.dedent("""\
+        try:
+            from .b import f
+        except ImportError:
+            f = None
+        from .b import g
+        def g():
+            return 2
+        from .b import h
+        """))
+    (pkg / "b.py").write_text("def f():\n    return 1\n\n\ndef g():\n    return 1\n\n\nh = 3\n")
+    info = ProjectIndex().load(pkg / "a.py")
+    assert info.from_imports == {"f": ("pkg.b", "f"), "h": ("pkg.b", "h")}
+    assert "g" in info.defs and "f" not in info.defs

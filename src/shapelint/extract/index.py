@@ -7,6 +7,7 @@ so relative imports resolve, and absolute ones resolve under the same roots.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -25,6 +26,9 @@ def package_of(path: Path) -> Tuple[Path, str]:
         parts.insert(0, folder.name)
         folder = folder.parent
     return folder, ".".join(parts)
+
+
+_STAR = re.compile(r"\bimport\s+\*")
 
 
 def _literal_names(node: cst.BaseExpression) -> Optional[List[str]]:
@@ -159,8 +163,8 @@ class ModuleInfo:
                     self.defs[small.target.value] = small.value
         elif isinstance(stmt, (cst.If, cst.Try)):
             blocks = [stmt.body]
-            if isinstance(stmt, cst.Try):
-                blocks += [h.body for h in stmt.handlers]
+            if isinstance(stmt, cst.Try):  # the fallbacks first: what the try binds usually wins
+                blocks = [h.body for h in stmt.handlers] + blocks
             elif isinstance(stmt.orelse, cst.Else):
                 blocks.append(stmt.orelse.body)
             for block in blocks:
@@ -259,7 +263,7 @@ class ProjectIndex:
             text = where[0].read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return False
-        return name in text or "*" in text
+        return name in text or _STAR.search(text) is not None
 
     def exports(self, info: ModuleInfo) -> Set[str]:
         """The names ``from M import *`` binds: a literal ``__all__``, else the public names."""
