@@ -16,7 +16,7 @@ from .extract.index import ModuleInfo, ProjectIndex
 from .findings import KIND_TO_CODE, Edit, Finding, Fix
 from .interp.common import Budget, Row
 from .interp.machine import Machine
-from .interp.values import ClassRef, ModuleObj, Site, Tensor, walk_modules
+from .interp.values import ClassRef, ModuleObj, Note, Site, Tensor, walk_modules
 from .layers import Failure, Shape
 
 NOTE_KINDS = {"channel-mismatch", "in-features-mismatch", "norm-features-mismatch", "reshape-mismatch"}
@@ -119,7 +119,7 @@ def to_finding(failure: Failure, site: Site, note: object, call: Optional[Site])
     pos = info.positions[site.node]
     message = failure.message
     if note and failure.kind in NOTE_KINDS:
-        message += f" ({note})"
+        message += f" ({note.text(info) if isinstance(note, Note) else note})"
     fix = None
     if failure.suggestion is not None and failure.arg and (call is None or site.node is not call.node):
         content = repr(failure.suggestion)

@@ -12,6 +12,7 @@ from . import __version__
 from .analysis import analyse
 from .declare import DeclarationError, parse_dims, parse_input_spec
 from .engine import check_path
+from .extract.environment import EnvironmentError_, library_roots
 from .extract.parse import read_source
 from .extract.index import ProjectIndex
 from .report import shapes as shapes_report
@@ -52,6 +53,17 @@ def _source_lines(path: Path) -> List[str]:
         return path.read_text(encoding="utf-8", errors="replace").splitlines()
 
 
+_PYTHON_HELP = "the interpreter whose installed libraries (timm, torchvision, ...) are read; default: VIRTUAL_ENV, else a .venv at the project root"
+
+
+def _index(start: Path, python: Optional[str]) -> ProjectIndex:
+    """One index for the whole run: each file, of the project or of a library, parsed once."""
+    try:
+        return ProjectIndex(library_roots=library_roots(start, python))
+    except EnvironmentError_ as e:
+        raise UsageError(str(e))
+
+
 def _parser() -> _Parser:
     parser = _Parser(prog="shapelint", description="Static shape checks for PyTorch models.")
     parser.add_argument("--version", action="version", version=f"shapelint {__version__}")
@@ -62,10 +74,12 @@ def _parser() -> _Parser:
     check.add_argument("--output-format", choices=sorted(FORMATS), default="full")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--no-cache", action="store_true", help="do not read or write a cache (shapelint keeps none yet)")
+    check.add_argument("--python", metavar="PATH", help=_PYTHON_HELP)
     shapes = sub.add_parser("shapes", help="the static summary table of a model: every layer call with its shapes")
     shapes.add_argument("target", metavar="FILE[::CLASS]")
     shapes.add_argument("--input", metavar="DIMS", help="the input shape, e.g. 4x3x32x32 or N,3,224,224")
     shapes.add_argument("--output-format", choices=["table", "json"], default="table")
+    shapes.add_argument("--python", metavar="PATH", help=_PYTHON_HELP)
     rule = sub.add_parser("rule", help="list the rules, or explain one")
     rule.add_argument("code", nargs="?")
     return parser
@@ -84,8 +98,9 @@ def _check(args: argparse.Namespace) -> int:
     findings: List[Finding] = []
     sources: Dict[str, List[str]] = {}
     errors = 0
-    index = ProjectIndex()
-    for path in _python_files(args.paths):
+    files = list(_python_files(args.paths))
+    index = _index(Path(args.paths[0]), args.python)
+    for path in files:
         result = check_path(path, specs, index)
         for warning in result.warnings:
             print(f"shapelint: warning: {warning}", file=sys.stderr)
@@ -118,7 +133,7 @@ def _shapes(args: argparse.Namespace) -> int:
             dims = parse_dims(args.input)
         except DeclarationError as e:
             raise UsageError(f"invalid --input {args.input!r}: {e}")
-    index = ProjectIndex()
+    index = _index(path, args.python)
     info = index.load(path)
     if info is None:
         raise UsageError(f"{path_text}: cannot be parsed as Python")

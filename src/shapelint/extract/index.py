@@ -7,6 +7,7 @@ so relative imports resolve, and absolute ones resolve under the same roots.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -28,6 +29,24 @@ def package_of(path: Path) -> Tuple[Path, str]:
     return folder, ".".join(parts)
 
 
+_STAR = re.compile(r"\bimport\s+\*")
+
+
+def _literal_names(node: cst.BaseExpression) -> Optional[List[str]]:
+    """The strings of a literal list or tuple (``__all__``), else None."""
+    if not isinstance(node, (cst.List, cst.Tuple)):
+        return None
+    out = []
+    for el in node.elements:
+        if not isinstance(el, cst.Element) or not isinstance(el.value, cst.SimpleString):
+            return None
+        value = el.value.evaluated_value
+        if not isinstance(value, str):
+            return None
+        out.append(value)
+    return out
+
+
 class ModuleInfo:
     """One parsed file: its CST, positions, imports and top-level definitions."""
 
@@ -40,7 +59,11 @@ class ModuleInfo:
         self.is_package = path is not None and path.stem == "__init__"
         self._positions = None
         self._class_lines: Optional[Dict[str, Tuple[int, int]]] = None
-        self.imports: Dict[str, str] = {}
+        self.imports: Dict[str, str] = {}  # local name -> dotted name it stands for
+        # ``from M import n``: local -> (M, n); M is a module path, n an attribute or a submodule
+        self.from_imports: Dict[str, Tuple[str, str]] = {}
+        self.stars: List[str] = []  # the modules of ``from M import *``, in order
+        self.all: Optional[List[str]] = None  # a literal ``__all__``
         self.defs: Dict[str, cst.CSTNode] = {}  # classes, functions, top-level assignment values
         self.globals: Dict[str, object] = {}  # evaluated lazily by the interpreter
         self._collect()
@@ -81,10 +104,13 @@ class ModuleInfo:
             for alias in node.names:
                 full = dotted(alias.name) or ""
                 if alias.asname is not None:
-                    self.imports[dotted(alias.asname.name) or ""] = full
+                    local = dotted(alias.asname.name) or ""
+                    self.imports[local] = full
                 else:  # ``import torch.nn`` binds ``torch``
-                    head = full.split(".")[0]
-                    self.imports[head] = head
+                    local = full.split(".")[0]
+                    self.imports[local] = local
+                self.from_imports.pop(local, None)
+                self.defs.pop(local, None)
         elif isinstance(node, cst.ImportFrom):
             base = dotted(node.module) if node.module is not None else ""
             if node.relative:
@@ -95,17 +121,32 @@ class ModuleInfo:
                     return
                 pkg = pkg[: len(pkg) - up] if up else pkg
                 base = ".".join(pkg + ([base] if base else []))
-            if base is None or isinstance(node.names, cst.ImportStar):
+            if not base:
+                return
+            if isinstance(node.names, cst.ImportStar):
+                self.stars.append(base)
                 return
             for alias in node.names:
                 name = dotted(alias.name) or ""
                 local = (dotted(alias.asname.name) if alias.asname is not None else name) or ""
-                self.imports[local] = f"{base}.{name}" if base else name
+                self.imports[local] = f"{base}.{name}"
+                self.from_imports[local] = (base, name)
+                self.defs.pop(local, None)
+
+    def _local(self, name: str) -> None:
+        """A later definition hides an earlier import of the same name."""
+        self.imports.pop(name, None)
+        self.from_imports.pop(name, None)
+
+    def binds(self, name: str) -> bool:
+        """Whether the module's own top level binds ``name`` (not counting star imports)."""
+        return name in self.defs or name in self.imports
 
     def _collect_def(self, stmt: cst.CSTNode) -> None:
         """Top-level definitions and imports (also inside top-level ``if``/``try``)."""
         if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
             self.defs[stmt.name.value] = stmt
+            self._local(stmt.name.value)
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self._import(small)
@@ -113,12 +154,18 @@ class ModuleInfo:
                     for t in small.targets:
                         if isinstance(t.target, cst.Name):
                             self.defs[t.target.value] = small.value
+                            self._local(t.target.value)
+                            if t.target.value == "__all__":
+                                self.all = _literal_names(small.value)
+                elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and small.target.value == "__all__":
+                    more = _literal_names(small.value)
+                    self.all = None if self.all is None or more is None else self.all + more
                 elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
                     self.defs[small.target.value] = small.value
         elif isinstance(stmt, (cst.If, cst.Try)):
             blocks = [stmt.body]
-            if isinstance(stmt, cst.Try):
-                blocks += [h.body for h in stmt.handlers]
+            if isinstance(stmt, cst.Try):  # the fallbacks first: what the try binds usually wins
+                blocks = [h.body for h in stmt.handlers] + blocks
             elif isinstance(stmt.orelse, cst.Else):
                 blocks.append(stmt.orelse.body)
             for block in blocks:
@@ -127,67 +174,145 @@ class ModuleInfo:
 
 
 class ProjectIndex:
-    """Parses files on demand, once each, and finds modules by dotted name."""
+    """Parses files on demand, once each, and finds modules by dotted name.
 
-    def __init__(self, roots: Optional[List[Path]] = None) -> None:
-        self.roots: List[Path] = list(roots or [])
+    ``roots`` are the project's package roots; ``library_roots`` the site-packages of the
+    project's environment, searched after them (as ``sys.path`` puts the script's folder
+    first).  torch itself is never read: the layer algebra models it.
+    """
+
+    def __init__(self, roots: Optional[List[Path]] = None, library_roots: Optional[List[Path]] = None) -> None:
+        self.library_roots: List[Path] = [p.resolve() for p in library_roots or []]
+        self.roots: List[Path] = []
+        for root in roots or []:
+            self.add_root(root)
+        self._library_files: Set[Path] = set()
         self._by_path: Dict[Path, Optional[ModuleInfo]] = {}
         self._by_name: Dict[str, Optional[ModuleInfo]] = {}
+        self._exports: Dict[int, Set[str]] = {}
+        self.memo: Dict[str, object] = {}  # per-run caches of library overlays (e.g. timm's registry)
 
     def add_root(self, root: Path) -> None:
+        root = root.resolve()
         if root not in self.roots:
             self.roots.append(root)
 
-    def load(self, path: Path, source: Optional[str] = None) -> Optional[ModuleInfo]:
+    def is_library(self, info: ModuleInfo) -> bool:
+        """Whether a module was read from the environment rather than from the project."""
+        return info.path is not None and info.path.resolve() in self._library_files
+
+    def load(self, path: Path, source: Optional[str] = None, library: bool = False) -> Optional[ModuleInfo]:
         """The parsed file, or None when it cannot be read or parsed."""
         key = path.resolve()
         if key in self._by_path:
             return self._by_path[key]
         try:
             text = source if source is not None else read_source(key)
-            return self.add(path, text, libcst_tree(text))
+            return self.add(path, text, libcst_tree(text), library)
         except (OSError, UnicodeError, NotAnalysed):
             self._by_path[key] = None
             return None
 
-    def add(self, path: Path, source: str, module: cst.Module) -> ModuleInfo:
+    def add(self, path: Path, source: str, module: cst.Module, library: bool = False) -> ModuleInfo:
         """Register a file parsed elsewhere (each file is parsed once)."""
         key = path.resolve()
         known = self._by_path.get(key)
         if known is not None:
             return known
         root, name = package_of(key)
-        self.add_root(root)
+        if library:
+            self._library_files.add(key)
+        else:
+            self.add_root(root)
         info = ModuleInfo(path, source, module, name)
         self._by_path[key] = info
         if info.name:
             self._by_name.setdefault(info.name, info)
         return info
 
+    def locate(self, dotted_name: str) -> Optional[Tuple[Path, bool]]:
+        """(file, found in the environment) of a module, without parsing it."""
+        if not dotted_name or dotted_name.split(".")[0] == "torch":
+            return None
+        rel = Path(*dotted_name.split("."))
+        roots = [(r, False) for r in self.roots] + [(r, True) for r in self.library_roots]
+        for root, library in roots:
+            for candidate in (root / rel / "__init__.py", root / rel.with_suffix(".py")):
+                if candidate.is_file():  # a package wins over a module of the same name
+                    return candidate, library
+        return None
+
     def module(self, dotted_name: str) -> Optional[ModuleInfo]:
-        """A project module by its dotted name, searched under the known roots."""
+        """A module by its dotted name: under the project's roots, then the environment's."""
         if dotted_name in self._by_name:
             return self._by_name[dotted_name]
-        found: Optional[ModuleInfo] = None
-        rel = Path(*dotted_name.split("."))
-        for root in list(self.roots):
-            for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py"):
-                if candidate.is_file():
-                    found = self.load(candidate)
-                    break
-            if found is not None:
-                break
+        where = self.locate(dotted_name)
+        found = self.load(where[0], library=where[1]) if where is not None else None
         self._by_name[dotted_name] = found
         return found
 
-    def split(self, qualname: str) -> Optional[Tuple[ModuleInfo, List[str]]]:
-        """``pkg.mod.Name.attr`` -> (module pkg.mod, ["Name", "attr"]), longest module first."""
-        parts = qualname.split(".")
-        for i in range(len(parts), 0, -1):
-            info = self.module(".".join(parts[:i]))
-            if info is not None:
-                return info, parts[i:]
+    def _may_export(self, dotted_name: str, name: str) -> bool:
+        """A cheap test on the text before a parse: a module that never mentions ``name``
+        (and star-imports nothing) cannot export it.  Packages like ``timm.models`` star-import
+        a hundred large files; parsing them all to find one name costs seconds."""
+        if dotted_name in self._by_name:
+            return self._by_name[dotted_name] is not None
+        where = self.locate(dotted_name)
+        if where is None:
+            return False
+        try:
+            text = where[0].read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        return name in text or _STAR.search(text) is not None
+
+    def exports(self, info: ModuleInfo) -> Set[str]:
+        """The names ``from M import *`` binds: a literal ``__all__``, else the public names."""
+        key = id(info)
+        if key in self._exports:
+            return self._exports[key]
+        self._exports[key] = set()  # a cycle of star imports adds nothing more
+        if info.all is not None:
+            names = set(info.all)
+        else:
+            names = {n for n in list(info.defs) + list(info.imports) if not n.startswith("_")}
+            for star in info.stars:
+                other = self.module(star)
+                if other is not None:
+                    names |= self.exports(other)
+        self._exports[key] = names
+        return names
+
+    def star_source(self, info: ModuleInfo, name: str) -> Optional[ModuleInfo]:
+        """The module a star import of ``info`` takes ``name`` from (the last one wins)."""
+        for star in reversed(info.stars):
+            if not self._may_export(star, name):
+                continue
+            other = self.module(star)
+            if other is not None and name in self.exports(other):
+                return other
         return None
 
+    def split(self, qualname: str) -> Optional[Tuple[ModuleInfo, List[str]]]:
+        """``pkg.mod.Name.attr`` -> (module pkg.mod, ["Name", "attr"]).
 
-__all__ = ["ModuleInfo", "ProjectIndex", "package_of", "Set"]
+        Walked from the top as Python's attribute access does: a name a package binds
+        (``from .create_conv2d import create_conv2d`` in its ``__init__``) wins over
+        the submodule of that name.  A submodule wins over a star import: importing it
+        binds it in the package, and a star import rarely rebinds a sibling's name.
+        """
+        parts = qualname.split(".")
+        info = self.module(parts[0])
+        if info is None:
+            return None
+        for i in range(1, len(parts)):
+            if info.binds(parts[i]):
+                return info, parts[i:]
+            sub = self.module(".".join(parts[: i + 1])) if info.is_package else None
+            if sub is None:
+                return info, parts[i:]
+            info = sub
+        return info, []
+
+
+__all__ = ["ModuleInfo", "ProjectIndex", "package_of"]

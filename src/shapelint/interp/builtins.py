@@ -115,19 +115,27 @@ def _enumerate(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
 def _convert(kind: Any) -> Callable[..., Any]:
     @_builtin
     def convert(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+        if kind is dict:  # dict(mapping_or_pairs, **more): timm's dict(model_args, **kwargs)
+            if len(args) > 1:
+                return UNKNOWN
+            out: Dict[Any, Any] = {}
+            if args and isinstance(args[0], dict):
+                out = dict(args[0])
+            elif args:
+                items = m.iterate(args[0])
+                if items is None or not all(isinstance(p, (tuple, list)) and len(p) == 2 and _plain(p[0]) for p in items):
+                    return UNKNOWN
+                out = dict(items)
+            out.update(kwargs)
+            return out
+        if kwargs:
+            return UNKNOWN
         if not args:
             return kind()
         v = args[0]
         if kind in (list, tuple):
             items = m.iterate(v)
             return UNKNOWN if items is None else kind(items)
-        if kind is dict:
-            if isinstance(v, dict):
-                return dict(v)
-            items = m.iterate(v)
-            if items is None or not all(isinstance(p, (tuple, list)) and len(p) == 2 and _plain(p[0]) for p in items):
-                return UNKNOWN
-            return dict(items)
         if kind is str and isinstance(v, (int, float, str, bool)):
             return str(v)
         if kind in (int, float, bool) and isinstance(v, (int, float, bool)) or kind in (int, float) and isinstance(v, str):

@@ -10,6 +10,7 @@ from ..layers import UNKNOWN, lookup
 from .builtins import python_method
 from .classes import CONTAINER_QUALNAMES
 from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Return, merge_values
+from .overlays import OVERLAYS
 from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Tensor, TorchRef
 
 
@@ -190,6 +191,9 @@ class Calls:
                 return self.instantiate(callee, args, kwargs, site, sites)
             return UNKNOWN
         if isinstance(callee, FuncRef):
+            overlay = OVERLAYS.get((callee.info.name, callee.name))
+            if overlay is not None and self.index.is_library(callee.info):
+                return overlay(self, callee, args, kwargs, site, sites)
             return self.call_function(callee, args, kwargs, sites, phase)
         if isinstance(callee, BoundMethod):
             return self.call_method(callee, args, kwargs, site, sites, phase)

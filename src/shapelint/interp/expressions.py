@@ -398,11 +398,7 @@ class Expressions:
                 return Tensor(tuple(reversed(obj.shape)))
             return BoundMethod(obj, name)
         if isinstance(obj, ModuleRef):
-            value = self.global_value(obj.info, name)
-            if value is UNKNOWN:  # a submodule: ``from proj import layers``; ``layers.blocks``
-                sub = self.index.module(f"{obj.info.name}.{name}") if obj.info.name else None
-                return ModuleRef(sub) if sub is not None else UNKNOWN
-            return value
+            return self.member(obj.info, name)
         if isinstance(obj, Partial):
             return {"func": obj.func, "args": obj.args, "keywords": dict(obj.kwargs)}.get(name, UNKNOWN)
         if isinstance(obj, ClassRef):

@@ -23,6 +23,15 @@ from .statements import Statements
 from .torch_calls import TorchCalls
 from .values import ClassRef, FuncRef, ModuleRef, Site, TorchRef
 
+# Modules the interpreter models itself (torch by the layer algebra, the standard library and
+# numpy by overlays): never read from source, even when an environment holds them.
+_MODELLED = {"torch", "math", "collections", "functools", "typing", "typing_extensions", "operator", "types", "itertools", "numpy"}
+
+
+def _modelled(qual: str) -> bool:
+    head = qual.split(".")[0]
+    return head in _MODELLED or qual in LIBRARY or any(key.startswith(head + ".") for key in LIBRARY)
+
 
 class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
     """Interprets the code of one project; one instance per checked file run."""
@@ -65,28 +74,49 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
                 value = FuncRef(info, node)
             elif node is not None:
                 value = self.eval(node, Frame(info, {}, phase="init"))  # type: ignore[arg-type]
+            elif name in info.from_imports:
+                value = self.resolve_from(*info.from_imports[name])
             elif name in info.imports:
                 value = self.resolve_qualname(info.imports[name])
             elif name in BUILTINS:
                 value = BUILTINS[name]
+            elif (source := self.index.star_source(info, name)) is not None:
+                value = self.member(source, name)
+            else:  # ``from torch.nn import *``: the interpreter models those modules itself
+                value = next((TorchRef(f"{s}.{name}") for s in reversed(info.stars) if _modelled(s)), UNKNOWN)
             info.globals[name] = value
             return value
         finally:
             self._globals_busy.discard(key)
 
+    def member(self, info: ModuleInfo, name: str) -> Any:
+        """``module.name`` as Python finds it: what the module binds, else its submodule,
+        else what it star-imports (see ``ProjectIndex.split``)."""
+        free = (id(info), name) not in self._globals_busy
+        if info.binds(name) and free:
+            return self.global_value(info, name)
+        sub = self.index.module(f"{info.name}.{name}") if info.is_package and info.name else None
+        if sub is not None:
+            return ModuleRef(sub)
+        return self.global_value(info, name) if free else UNKNOWN
+
+    def resolve_from(self, module: str, name: str) -> Any:
+        """``from module import name``: ``module`` is found by its path, ``name`` in it."""
+        if _modelled(module):
+            return TorchRef(f"{module}.{name}")
+        info = self.index.module(module)
+        return UNKNOWN if info is None else self.member(info, name)
+
     def resolve_qualname(self, qual: str, depth: int = 0) -> Any:
-        head = qual.split(".")[0]
-        if head == "torch" or qual in LIBRARY or head in ("math", "collections", "functools", "typing", "operator"):
+        if _modelled(qual):
             return TorchRef(qual)
-        if depth > 8:
-            return UNKNOWN
         found = self.index.split(qual)
         if found is None:
             return UNKNOWN
         info, rest = found
         if not rest:
             return ModuleRef(info)
-        value = self.global_value(info, rest[0])
+        value = self.member(info, rest[0])
         for attr in rest[1:]:
             value = self.getattr(value, attr)
         return value

@@ -31,9 +31,16 @@ class Note:
     site: Optional["Site"] = None
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, here: Optional["ModuleInfo"] = None) -> str:
+        """The note for a finding in ``here``: a line in another file (a library's) names its module."""
         if self.site is None or "{line}" not in self.template:
             return self.template
-        return self.template.replace("{line}", str(self.site.info.line(self.site.node)))
+        line = str(self.site.info.line(self.site.node))
+        if here is not None and self.site.info is not here and self.site.info.name:
+            line += f" of {self.site.info.name}"
+        return self.template.replace("{line}", line)
 
     def __bool__(self) -> bool:
         return bool(self.template)
