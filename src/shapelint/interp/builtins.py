@@ -91,8 +91,12 @@ def _len(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
 def _range(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if not args or not all(is_int(a) for a in args) or kwargs:
         return UNKNOWN
-    r = range(*args)
-    return _Iter(tuple(r)) if len(r) <= MAX_LOOP else UNKNOWN
+    try:
+        r = range(*args)
+        n = len(r)
+    except (ValueError, OverflowError):  # a zero step; more items than a C size
+        return UNKNOWN
+    return _Iter(tuple(r)) if n <= MAX_LOOP else UNKNOWN
 
 
 @_builtin
