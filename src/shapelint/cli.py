@@ -17,7 +17,8 @@ from .extract.parse import read_source
 from .extract.index import ProjectIndex
 from .report import shapes as shapes_report
 from .findings import RULES, Finding
-from .report import FORMATS
+from .noqa import add_noqa
+from .report import FORMATS, statistics
 
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"}
 
@@ -73,6 +74,9 @@ def _parser() -> _Parser:
     check.add_argument("--input", action="append", default=[], metavar="SPEC", help="CLASS=DIMS or FILE::CLASS=DIMS, e.g. Net=4x3x32x32")
     check.add_argument("--output-format", choices=sorted(FORMATS), default="full")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of standard output")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--add-noqa", action="store_true", help="append `# noqa: CODE` to each finding's line, to adopt shapelint in an existing codebase")
     check.add_argument("--no-cache", action="store_true", help="do not read or write a cache (shapelint keeps none yet)")
     check.add_argument("--python", metavar="PATH", help=_PYTHON_HELP)
     shapes = sub.add_parser("shapes", help="the static summary table of a model: every layer call with its shapes")
@@ -114,12 +118,36 @@ def _check(args: argparse.Namespace) -> int:
         if result.findings:
             sources[result.filename] = _source_lines(path)
         findings.extend(result.findings)
-    sys.stdout.write(FORMATS[args.output_format](findings, sources))
-    if not findings and args.output_format in ("full", "concise"):
-        print("All checks passed!")
+    if args.add_noqa:
+        return _add_noqa(findings, errors)
+    report = statistics(findings) if args.statistics else FORMATS[args.output_format](findings, sources)
+    if not findings and args.output_format in ("full", "concise") and not args.statistics:
+        report += "All checks passed!\n"
+    if args.output_file:
+        try:
+            Path(args.output_file).write_text(report, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write {args.output_file}: {e.strerror or e}")
+    else:
+        sys.stdout.write(report)
     if errors:
         return 2
     return 1 if findings and not args.exit_zero else 0
+
+
+def _add_noqa(findings: List[Finding], errors: int) -> int:
+    by_file: Dict[str, List[Finding]] = {}
+    for f in findings:
+        by_file.setdefault(f.filename, []).append(f)
+    added = 0
+    for filename, fs in by_file.items():
+        try:
+            added += add_noqa(Path(filename), fs)
+        except OSError as e:
+            errors += 1
+            print(f"shapelint: error: {filename}: {e}", file=sys.stderr)
+    print(f"Added {added} noqa directive{'' if added == 1 else 's'}.")
+    return 2 if errors else 0
 
 
 def _shapes(args: argparse.Namespace) -> int:

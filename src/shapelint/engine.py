@@ -14,6 +14,7 @@ from .declare import source_declaration
 from .extract.index import ModuleInfo, ProjectIndex
 from .extract.parse import NotAnalysed, libcst_tree, newer_syntax, python_tree, read_source
 from .findings import Finding
+from .noqa import unsuppressed
 from .interp.machine import Machine
 from .layers import Shape
 
@@ -80,6 +81,7 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
             if key not in seen:
                 seen.add(key)
                 result.findings.append(f)
+    result.findings = unsuppressed(result.findings, source)
     result.findings.sort(key=Finding.sort_key)
     return result
 

@@ -6,6 +6,7 @@ import json
 from typing import Callable, Dict, List, Sequence
 
 from ..findings import Finding
+from .ci import github, gitlab, sarif
 
 
 def _plural(n: int, word: str) -> str:
@@ -74,8 +75,23 @@ def as_json(findings: Sequence[Finding], sources: Dict[str, List[str]]) -> str:
     return json.dumps([finding_dict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
 
 
+def statistics(findings: Sequence[Finding]) -> str:
+    """Counts per code, as ``ruff --statistics`` prints them (``[*]``: a fix is offered)."""
+    counts: Dict[str, List[Finding]] = {}
+    for f in findings:
+        counts.setdefault(f.code, []).append(f)
+    rows = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    width = max((len(str(len(fs))) for _, fs in rows), default=1)
+    return "".join(
+        f"{len(fs):>{width}}\t{code}\t{'[*]' if all(f.fix for f in fs) else '[ ]' if not any(f.fix for f in fs) else '[-]'} {fs[0].name}\n"
+        for code, fs in rows
+    )
+
 FORMATS: Dict[str, Callable[[Sequence[Finding], Dict[str, List[str]]], str]] = {
     "full": full,
     "concise": concise,
     "json": as_json,
+    "github": github,
+    "gitlab": gitlab,
+    "sarif": sarif,
 }

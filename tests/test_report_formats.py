@@ -1,0 +1,134 @@
+"""The CI formats read by their consumers' rules, ``# noqa``, ``--statistics``,
+``--output-file`` and ``--add-noqa``."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from shapelint.cli import main
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"  # the official OASIS schema
+
+TWO_BUGS = """import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 4)
+        self.fc2 = nn.Linear(5, 3)
+        self.fc3 = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return self.fc3(self.fc2(self.fc1(x)))
+"""
+
+
+def run(capsys, *args):
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def project(tmp_path):
+    shutil.copytree(FIXTURES / "bad", tmp_path / "bad")
+    (tmp_path / "bad" / "two_bugs.py").write_text(TWO_BUGS)
+    return tmp_path / "bad"
+
+
+def test_sarif_validates_against_the_official_schema(project, capsys):
+    code, out, _ = run(capsys, "--output-format", "sarif", str(project))
+    assert code == 1
+    log = json.loads(out)
+    jsonschema.validate(log, json.loads(SCHEMA.read_text()))
+    driver = log["runs"][0]["tool"]["driver"]
+    rules = {r["id"]: r for r in driver["rules"]}
+    assert rules["SHP003"]["name"] == "in-features-mismatch" and rules["SHP003"]["helpUri"].startswith("https://")
+    assert "help" in rules["SHP003"] and rules["SHP003"]["help"]["text"]
+    results = log["runs"][0]["results"]
+    assert len(results) >= len(list(project.glob("*.expected")))
+    for r in results:
+        assert driver["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
+        region = r["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+
+
+def test_github_workflow_commands_are_well_formed(project, capsys):
+    code, out, _ = run(capsys, "--output-format", "github", str(project))
+    assert code == 1
+    command = re.compile(r"^::error title=SHP\d{3} [a-z-]+,file=[^,:]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+::SHP\d{3} [^\r\n]+$")
+    lines = out.splitlines()
+    assert lines and all(command.match(line) for line in lines), out
+
+
+def test_github_escaping(capsys):
+    from shapelint.findings import Finding
+    from shapelint.report.ci import github
+
+    f = Finding("SHP003", "100% wrong,\nreally: yes", "dir,with:odd%name.py", 3, 4, 3, 9)
+    line = github([f], {})
+    assert line == "::error title=SHP003 in-features-mismatch,file=dir%2Cwith%3Aodd%25name.py,line=3,col=4,endLine=3,endColumn=9::SHP003 100%25 wrong,%0Areally: yes\n"
+
+
+def test_gitlab_code_quality(project, capsys):
+    code, out, _ = run(capsys, "--output-format", "gitlab", str(project))
+    assert code == 1
+    report = json.loads(out)
+    assert report and len({r["fingerprint"] for r in report}) == len(report)
+    for r in report:
+        assert set(r) >= {"description", "check_name", "fingerprint", "severity", "location"}
+        assert r["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert isinstance(r["location"]["path"], str) and r["location"]["lines"]["begin"] >= 1
+    # stable: the same findings give the same fingerprints, also after a line is inserted above
+    again = json.loads(run(capsys, "--output-format", "gitlab", str(project))[1])
+    assert [r["fingerprint"] for r in again] == [r["fingerprint"] for r in report]
+    two = project / "two_bugs.py"
+    before = {r["fingerprint"] for r in report if r["location"]["path"] == str(two)}
+    two.write_text("# a comment\n" + TWO_BUGS)
+    after = {r["fingerprint"] for r in json.loads(run(capsys, "--output-format", "gitlab", str(two))[1])}
+    assert before == after and len(after) == 2
+
+
+def test_noqa_suppresses(tmp_path, capsys):
+    path = tmp_path / "net.py"
+    path.write_text(TWO_BUGS.replace("nn.Linear(5, 3)", "nn.Linear(5, 3)  # noqa: SHP003").replace("nn.Linear(6, 2)", "nn.Linear(6, 2)  # noqa"))
+    assert run(capsys, str(path))[0] == 0
+    path.write_text(TWO_BUGS.replace("nn.Linear(5, 3)", "nn.Linear(5, 3)  # noqa: SHP001, SHP004"))
+    code, out, _ = run(capsys, "--output-format", "concise", str(path))
+    assert code == 1 and out.count("SHP003") == 2  # another code's noqa does not hide it
+    path.write_text(TWO_BUGS.replace("self.fc2 = nn.Linear(5, 3)", "self.fc2 = nn.Linear(5, 3); s = '# noqa'"))
+    assert run(capsys, "--output-format", "concise", str(path))[1].count("SHP003") == 2  # in a string: no directive
+
+
+def test_statistics_and_output_file(project, tmp_path, capsys):
+    code, out, _ = run(capsys, "--statistics", str(project / "two_bugs.py"))
+    assert code == 1
+    assert out == "2\tSHP003\t[*] in-features-mismatch\n"
+    target = tmp_path / "report.json"
+    code, out, _ = run(capsys, "--output-format", "json", "--output-file", str(target), str(project / "two_bugs.py"))
+    assert code == 1 and out == ""
+    assert [f["code"] for f in json.loads(target.read_text())] == ["SHP003", "SHP003"]
+
+
+def test_add_noqa_then_clean(tmp_path, capsys):
+    path = tmp_path / "net.py"
+    source = TWO_BUGS.replace("self.fc3 = nn.Linear(6, 2)", "self.fc3 = nn.Linear(6, 2)  # noqa: SHP001").replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + source.encode())
+    code, out, _ = run(capsys, "--add-noqa", str(path))
+    assert code == 0 and "Added 2 noqa directives." in out
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\r\n") == source.count("\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    text = data.decode("utf-8-sig")
+    assert "self.fc2 = nn.Linear(5, 3)  # noqa: SHP003\r\n" in text
+    assert "self.fc3 = nn.Linear(6, 2)  # noqa: SHP001, SHP003\r\n" in text
+    assert run(capsys, str(path))[0] == 0
+    assert run(capsys, "--add-noqa", str(path))[1].startswith("Added 0 noqa directives.")
