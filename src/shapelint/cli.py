@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Dict, Iterator, List, NoReturn, Optional, Sequence
+from typing import Dict, Iterator, List, NoReturn, Optional, Sequence, Tuple
 
 from . import __version__
 from .analysis import analyse
@@ -18,9 +18,10 @@ from .extract.index import ProjectIndex
 from .report import shapes as shapes_report
 from .findings import RULES, Finding
 from .noqa import add_noqa
+from .config import Config, ConfigError, Finder, load
+from .layers import Shape
 from .report import FORMATS, statistics
 
-_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"}
 
 
 class UsageError(Exception):
@@ -32,7 +33,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _python_files(paths: Sequence[str]) -> Iterator[Path]:
+def _python_files(paths: Sequence[str], finder: Optional[Finder] = None) -> Iterator[Path]:
+    """Files given, and the ``.py`` files under folders given, less what the nearest
+    configuration excludes (a file named on the command line is always checked)."""
+    finder = finder or Finder()
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -41,10 +45,15 @@ def _python_files(paths: Sequence[str]) -> Iterator[Path]:
             yield path
             continue
         for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+            here = Path(root)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not finder.for_path(here / d).excluded(here / d))
             for name in sorted(files):
-                if name.endswith(".py"):
-                    yield Path(root) / name
+                if name.endswith(".py") and not finder.for_path(here).excluded(here / name):
+                    yield here / name
+
+
+def _code_list(text: str) -> List[str]:
+    return [c for c in (p.strip() for p in text.split(",")) if c]
 
 
 def _source_lines(path: Path) -> List[str]:
@@ -72,7 +81,11 @@ def _parser() -> _Parser:
     check = sub.add_parser("check", help="lint files and folders")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     check.add_argument("--input", action="append", default=[], metavar="SPEC", help="CLASS=DIMS or FILE::CLASS=DIMS, e.g. Net=4x3x32x32")
-    check.add_argument("--output-format", choices=sorted(FORMATS), default="full")
+    check.add_argument("--output-format", choices=sorted(FORMATS), default=None, help="default: the configuration's, else full")
+    check.add_argument("--config", metavar="FILE", help="read settings from FILE instead of the nearest pyproject.toml")
+    check.add_argument("--select", type=_code_list, metavar="CODES", help="comma-separated rule codes or prefixes to enable (ALL for every rule)")
+    check.add_argument("--ignore", type=_code_list, default=[], metavar="CODES", help="comma-separated rule codes or prefixes to disable")
+    check.add_argument("--extend-select", type=_code_list, default=[], metavar="CODES", help="rule codes to enable on top of the selection")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of standard output")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
@@ -102,10 +115,19 @@ def _check(args: argparse.Namespace) -> int:
     findings: List[Finding] = []
     sources: Dict[str, List[str]] = {}
     errors = 0
-    files = list(_python_files(args.paths))
-    index = _index(Path(args.paths[0]), args.python)
+    try:
+        finder = Finder(load(Path(args.config), explicit=True) if args.config else None)
+        files = list(_python_files(args.paths, finder))
+        configs = {path: finder.for_path(path).with_cli(args.select, args.ignore, args.extend_select) for path in files}
+    except ConfigError as e:
+        raise UsageError(str(e))
+    first = configs[files[0]] if files else finder.for_path(Path(args.paths[0]))
+    output_format = args.output_format or first.output_format or "full"
+    index = _index(Path(args.paths[0]), args.python or _config_python(first))
     for path in files:
-        result = check_path(path, specs, index)
+        config = configs[path]
+        result = check_path(path, specs, index, _config_inputs(config))
+        result.findings = [f for f in result.findings if config.enabled(f.code, f.filename)]
         for warning in result.warnings:
             print(f"shapelint: warning: {warning}", file=sys.stderr)
         for error in result.errors:
@@ -120,8 +142,8 @@ def _check(args: argparse.Namespace) -> int:
         findings.extend(result.findings)
     if args.add_noqa:
         return _add_noqa(findings, errors)
-    report = statistics(findings) if args.statistics else FORMATS[args.output_format](findings, sources)
-    if not findings and args.output_format in ("full", "concise") and not args.statistics:
+    report = statistics(findings) if args.statistics else FORMATS[output_format](findings, sources)
+    if not findings and output_format in ("full", "concise") and not args.statistics:
         report += "All checks passed!\n"
     if args.output_file:
         try:
@@ -133,6 +155,23 @@ def _check(args: argparse.Namespace) -> int:
     if errors:
         return 2
     return 1 if findings and not args.exit_zero else 0
+
+
+def _config_inputs(config: Config) -> List[Tuple[str, Shape]]:
+    """The configuration's inputs; a ``path::Class`` target is relative to its file's folder."""
+    out = []
+    for target, dims in config.inputs:
+        path, sep, cls = target.rpartition("::")
+        if sep and config.root is not None and not Path(path).is_absolute():
+            target = f"{config.root / path}::{cls}"
+        out.append((target, dims))
+    return out
+
+
+def _config_python(config: Config) -> Optional[str]:
+    if config.python is None or config.root is None:
+        return config.python
+    return str(config.root / config.python) if not Path(config.python).is_absolute() else config.python
 
 
 def _add_noqa(findings: List[Finding], errors: int) -> int:

@@ -42,7 +42,9 @@ def _matches(target: str, filename: str, cls: str) -> bool:
     return target == cls
 
 
-def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None) -> FileResult:
+def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None, defaults: InputSpecs = ()) -> FileResult:
+    """``inputs`` (the command line's) win over the source's declarations, which win over
+    ``defaults`` (the configuration's)."""
     result = FileResult(filename)
     module: Optional[cst.Module] = None
     tree = None
@@ -71,7 +73,7 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     declared: Dict[str, Optional[Shape]] = {}
     machine = Machine(index)
     for cls in model_classes(info, machine):
-        declared[cls.name] = _declared_input(cls.node, cls.name, filename, lines, info, inputs, result.warnings)
+        declared[cls.name] = _declared_input(cls.node, cls.name, filename, lines, info, inputs, defaults, result.warnings)
     result.declared = declared
     seen = set()
     for trace in analyse(index, info, declared):
@@ -86,7 +88,7 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     return result
 
 
-def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str], info: ModuleInfo, inputs: InputSpecs, warnings: List[str]) -> Optional[Shape]:
+def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str], info: ModuleInfo, inputs: InputSpecs, defaults: InputSpecs, warnings: List[str]) -> Optional[Shape]:
     for target, dims in reversed(list(inputs)):  # the last --input wins
         if _matches(target, filename, name):
             return dims
@@ -94,10 +96,14 @@ def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str
     shape, error = source_declaration(lines, class_line, first_line)
     if error:
         warnings.append(f"{filename}:{class_line}: ignoring the input declaration of {name}: {error}")
+    if shape is None:
+        for target, dims in reversed(list(defaults)):
+            if _matches(target, filename, name):
+                return dims
     return shape
 
 
-def check_path(path: Path, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None) -> FileResult:
+def check_path(path: Path, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None, defaults: InputSpecs = ()) -> FileResult:
     try:
         source = read_source(path)
     except UnicodeError as e:
@@ -106,4 +112,4 @@ def check_path(path: Path, inputs: InputSpecs = (), index: Optional[ProjectIndex
         return FileResult(str(path), warnings=[f"{path}: not analysed: {e}"])
     except OSError as e:
         return FileResult(str(path), errors=[f"{path}: cannot read: {e.strerror or e}"])
-    return check_source(str(path), source, inputs, index)
+    return check_source(str(path), source, inputs, index, defaults)
