@@ -114,6 +114,20 @@ def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
     return found
 
 
+def _literal(node: cst.CSTNode) -> bool:
+    """A value written for this model: a number, or arithmetic and tuples of numbers.
+    Only such an argument is rewritten by a fix."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return _literal(node.expression)
+    if isinstance(node, cst.BinaryOperation):
+        return _literal(node.left) and _literal(node.right)
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return all(isinstance(e, cst.Element) and _literal(e.value) for e in node.elements)
+    return False
+
+
 def to_finding(failure: Failure, site: Site, note: object, call: Optional[Site]) -> Finding:
     info = site.info
     pos = info.positions[site.node]
@@ -128,7 +142,10 @@ def to_finding(failure: Failure, site: Site, note: object, call: Optional[Site])
             message += f"; use {info.module.code_for_node(new_call)}"
         else:
             message += f"; use {failure.arg}={content}"
-        fix = Fix(f"use {failure.arg}={content}", (Edit(content, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1),))
+        if _literal(site.node):
+            fix = Fix(f"use {failure.arg}={content}", (Edit(content, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1),))
+        else:  # the value is computed or passed in: editing it here may break other models
+            message += f" ({failure.arg} comes from `{info.module.code_for_node(site.node)}`: change it where that is set)"
     return Finding(KIND_TO_CODE[failure.kind], message, info.filename, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, fix)
 
 

@@ -18,6 +18,7 @@ from .extract.index import ProjectIndex
 from .report import shapes as shapes_report
 from .findings import RULES, Finding
 from .noqa import add_noqa
+from .fix import plan
 from .config import Config, ConfigError, Finder, load
 from .layers import Shape
 from .report import FORMATS, statistics
@@ -89,6 +90,9 @@ def _parser() -> _Parser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of standard output")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--fix", action="store_true", help="apply the fixes findings offer (safe ones only: literal arguments written for this model)")
+    check.add_argument("--diff", action="store_true", help="print the changes --fix would make as a unified diff, write nothing; exit 1 when there is something to fix")
+    check.add_argument("--show-fixes", action="store_true", help="list the fixes applied (with --fix) or available")
     check.add_argument("--add-noqa", action="store_true", help="append `# noqa: CODE` to each finding's line, to adopt shapelint in an existing codebase")
     check.add_argument("--no-cache", action="store_true", help="do not read or write a cache (shapelint keeps none yet)")
     check.add_argument("--python", metavar="PATH", help=_PYTHON_HELP)
@@ -142,9 +146,35 @@ def _check(args: argparse.Namespace) -> int:
         findings.extend(result.findings)
     if args.add_noqa:
         return _add_noqa(findings, errors)
+    if args.diff:
+        fixes = plan(findings)
+        sys.stdout.write("".join(fixed.diff() for fixed in fixes.values()))
+        n = sum(len(fixed.applied) for fixed in fixes.values())
+        print(f"Would fix {n} error{'' if n == 1 else 's'}.", file=sys.stderr)
+        return 2 if errors else (1 if fixes else 0)
+    fixed_findings: List[Finding] = []
+    if args.fix:
+        for filename, fixed in plan(findings).items():
+            try:
+                fixed.write()
+            except OSError as e:
+                errors += 1
+                print(f"shapelint: error: {e}", file=sys.stderr)
+                continue
+            fixed_findings.extend(fixed.applied)
+            # what remains in the file once fixed (a fix may also settle later findings)
+            path = Path(filename)
+            again = check_path(path, specs, _index(path, args.python or _config_python(configs[path])), _config_inputs(configs[path]))
+            findings = [f for f in findings if f.filename != filename] + [f for f in again.findings if configs[path].enabled(f.code, f.filename)]
+            sources[filename] = _source_lines(path)
+        findings.sort(key=Finding.sort_key)
     report = statistics(findings) if args.statistics else FORMATS[output_format](findings, sources)
     if not findings and output_format in ("full", "concise") and not args.statistics:
         report += "All checks passed!\n"
+    if args.fix and fixed_findings:
+        report += f"Fixed {len(fixed_findings)} error{'' if len(fixed_findings) == 1 else 's'}.\n"
+    if args.show_fixes:
+        report += _fix_summary(fixed_findings if args.fix else [f for f in findings if f.fix is not None], args.fix)
     if args.output_file:
         try:
             Path(args.output_file).write_text(report, encoding="utf-8")
@@ -172,6 +202,20 @@ def _config_python(config: Config) -> Optional[str]:
     if config.python is None or config.root is None:
         return config.python
     return str(config.root / config.python) if not Path(config.python).is_absolute() else config.python
+
+
+def _fix_summary(fixes: List[Finding], applied: bool) -> str:
+    if not fixes:
+        return "No fixes applied.\n" if applied else "No fixes available.\n"
+    out = [f"{'Fixed' if applied else 'Fixes available for'} {len(fixes)} error{'' if len(fixes) == 1 else 's'}:"]
+    by_file: Dict[str, Dict[str, int]] = {}
+    for f in fixes:
+        counts = by_file.setdefault(f.filename, {})
+        counts[f.code] = counts.get(f.code, 0) + 1
+    for filename, counts in by_file.items():
+        out.append(f"- {filename}:")
+        out.extend(f"    {n} × {code} ({RULES[code].name})" for code, n in sorted(counts.items()))
+    return "\n".join(out) + "\n"
 
 
 def _add_noqa(findings: List[Finding], errors: int) -> int:
