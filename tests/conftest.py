@@ -1,4 +1,5 @@
 import os
+import tempfile
 
 from hypothesis import HealthCheck, settings
 
@@ -10,6 +11,10 @@ settings.register_profile(
 # CI: derandomized so a run is reproducible; locally hypothesis explores afresh.
 settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True, database=None)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+# the CLI's cache goes to a folder of this run, never into the repository (tests/test_cache.py
+# checks the default location itself)
+os.environ.setdefault("SHAPELINT_CACHE_DIR", tempfile.mkdtemp(prefix="shapelint-cache-"))
 
 # cases per layer family drawn by the torch conformance tests; SHAPELINT_CASES overrides
 CASES_PER_FAMILY = int(os.environ.get("SHAPELINT_CASES", "2000"))

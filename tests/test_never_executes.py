@@ -6,6 +6,7 @@ a socket or start a process, no such event happens and none of its modules is im
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -74,7 +75,7 @@ HOOK = textwrap.dedent("""
 
     from shapelint.cli import main
     sys.addaudithook(hook)
-    code = main(["check", "--output-format", "concise", sys.argv[1]])
+    code = main(["check", "--no-cache", "--output-format", "concise", sys.argv[1]])
     print("EVENTS", events)
     print("EXIT", code)
 """)
@@ -91,3 +92,17 @@ def test_checking_a_hostile_project_has_no_effect(tmp_path):
     assert "EVENTS []" in proc.stdout, proc.stdout
     assert "SHP003" in proc.stdout  # the analysis followed the project
     assert not [p.name for p in Path(tmp_path).rglob("pwned*")]
+
+
+def test_the_cache_writes_only_into_its_folder(tmp_path):
+    for rel, text in PROJECT.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "pyproject.toml").write_text("[tool.shapelint]\n")
+    before = {p for p in tmp_path.rglob("*")}
+    env = {k: v for k, v in os.environ.items() if k != "SHAPELINT_CACHE_DIR"}
+    for _ in range(2):  # a cold run writes entries, a warm one reads them
+        proc = subprocess.run([sys.executable, "-m", "shapelint", "check", str(tmp_path / "evilpkg")], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+        assert proc.returncode == 1, proc.stderr
+    new = {p for p in tmp_path.rglob("*")} - before
+    assert new and all(p.is_relative_to(tmp_path / ".shapelint_cache") for p in new), sorted(map(str, new))

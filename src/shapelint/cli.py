@@ -6,22 +6,24 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Dict, Iterator, List, NoReturn, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, NoReturn, Optional, Sequence, Tuple
 
 from . import __version__
-from .analysis import analyse
+from .cache import project_root
+from .config import Config, ConfigError, Finder, load
 from .declare import DeclarationError, parse_dims, parse_input_spec
-from .engine import check_path
 from .extract.environment import EnvironmentError_, library_roots
 from .extract.parse import read_source
-from .extract.index import ProjectIndex
-from .report import shapes as shapes_report
 from .findings import RULES, Finding
 from .noqa import add_noqa
-from .fix import plan
-from .config import Config, ConfigError, Finder, load
-from .layers import Shape
 from .report import FORMATS, statistics
+from .run import Job, check_all
+
+# The analysis (libcst, the interpreter, the layer algebra) is imported where a file needs
+# analysing: a run the cache answers, `rule` and `--version` never load it.
+if TYPE_CHECKING:
+    from .extract.index import ProjectIndex
+    from .layers import Shape
 
 
 
@@ -67,8 +69,10 @@ def _source_lines(path: Path) -> List[str]:
 _PYTHON_HELP = "the interpreter whose installed libraries (timm, torchvision, ...) are read; default: VIRTUAL_ENV, else a .venv at the project root"
 
 
-def _index(start: Path, python: Optional[str]) -> ProjectIndex:
+def _index(start: Path, python: Optional[str]) -> "ProjectIndex":
     """One index for the whole run: each file, of the project or of a library, parsed once."""
+    from .extract.index import ProjectIndex
+
     try:
         return ProjectIndex(library_roots=library_roots(start, python))
     except EnvironmentError_ as e:
@@ -94,7 +98,9 @@ def _parser() -> _Parser:
     check.add_argument("--diff", action="store_true", help="print the changes --fix would make as a unified diff, write nothing; exit 1 when there is something to fix")
     check.add_argument("--show-fixes", action="store_true", help="list the fixes applied (with --fix) or available")
     check.add_argument("--add-noqa", action="store_true", help="append `# noqa: CODE` to each finding's line, to adopt shapelint in an existing codebase")
-    check.add_argument("--no-cache", action="store_true", help="do not read or write a cache (shapelint keeps none yet)")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    check.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: SHAPELINT_CACHE_DIR, else .shapelint_cache at the project root)")
+    check.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)")
     check.add_argument("--python", metavar="PATH", help=_PYTHON_HELP)
     shapes = sub.add_parser("shapes", help="the static summary table of a model: every layer call with its shapes")
     shapes.add_argument("target", metavar="FILE[::CLASS]")
@@ -127,25 +133,28 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(str(e))
     first = configs[files[0]] if files else finder.for_path(Path(args.paths[0]))
     output_format = args.output_format or first.output_format or "full"
-    index = _index(Path(args.paths[0]), args.python or _config_python(first))
-    for path in files:
-        config = configs[path]
-        result = check_path(path, specs, index, _config_inputs(config))
-        result.findings = [f for f in result.findings if config.enabled(f.code, f.filename)]
-        for warning in result.warnings:
+    try:
+        roots = library_roots(Path(args.paths[0]), args.python or _config_python(first))
+    except EnvironmentError_ as e:
+        raise UsageError(str(e))
+    cache_folder = None if args.no_cache else Path(args.cache_dir or os.environ.get("SHAPELINT_CACHE_DIR") or project_root(Path(args.paths[0])) / ".shapelint_cache")
+    jobs = [Job(path, tuple(specs), tuple(_config_inputs(configs[path]))) for path in files]
+    outcomes, _ = check_all(jobs, roots, cache_folder, tuple(str(r) for r in roots), args.jobs or os.cpu_count() or 1)
+    for path, outcome in zip(files, outcomes):
+        for warning in outcome.warnings:
             print(f"shapelint: warning: {warning}", file=sys.stderr)
-        for error in result.errors:
+        for error in outcome.errors:
             errors += 1
             print(f"shapelint: error: {error}", file=sys.stderr)
-        for trace in result.traces:
-            if trace.error:
-                errors += 1
-                print(f"shapelint: error: internal error while analysing {trace.filename}::{trace.model}: {trace.error} (please report it)", file=sys.stderr)
-        if result.findings:
-            sources[result.filename] = _source_lines(path)
-        findings.extend(result.findings)
+        kept = [f for f in outcome.findings if configs[path].enabled(f.code, f.filename)]
+        if kept:
+            sources[outcome.filename] = _source_lines(path)
+        findings.extend(kept)
     if args.add_noqa:
         return _add_noqa(findings, errors)
+    if args.diff or args.fix:
+        from .engine import check_path
+        from .fix import plan
     if args.diff:
         fixes = plan(findings)
         sys.stdout.write("".join(fixed.diff() for fixed in fixes.values()))
@@ -234,6 +243,10 @@ def _add_noqa(findings: List[Finding], errors: int) -> int:
 
 
 def _shapes(args: argparse.Namespace) -> int:
+    from .analysis import analyse
+    from .engine import check_path
+    from .report import shapes as shapes_report
+
     path_text, sep, cls = args.target.partition("::")
     path = Path(path_text)
     if not path.is_file():

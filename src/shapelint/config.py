@@ -14,10 +14,12 @@ import fnmatch
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from .findings import RULES
-from .layers import Shape
+
+if TYPE_CHECKING:
+    from .layers import Shape
 
 if sys.version_info >= (3, 11):
     import tomllib

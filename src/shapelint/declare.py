@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
-from .layers import Dim, Shape
+if TYPE_CHECKING:  # the layer algebra is not needed to read a declaration
+    from .layers import Dim, Shape
 
 _DECL = re.compile(r"#\s*shapelint:\s*input\s*=\s*(\(.*?\)|\[.*?\]|\S+)")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

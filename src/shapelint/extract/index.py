@@ -251,6 +251,26 @@ class ProjectIndex:
         self._by_name[dotted_name] = found
         return found
 
+    def dependencies(self, info: ModuleInfo) -> List[ModuleInfo]:
+        """The parsed modules ``info`` reaches through its imports (itself included): what
+        its analysis may have read.  A module never parsed was never read; one whose
+        imports change is itself changed, so this is what a cache entry must watch."""
+        seen = {id(info): info}
+        todo = [info]
+        while todo:
+            current = todo.pop()
+            names = list(current.imports.values()) + [f"{m}.{n}" for m, n in current.from_imports.values()] + list(current.stars)
+            if current.is_package and current.name:
+                names.extend(n for n in self._by_name if n.startswith(current.name + "."))
+            for dotted_name in names:
+                parts = dotted_name.split(".")
+                for i in range(1, len(parts) + 1):
+                    found = self._by_name.get(".".join(parts[:i]))
+                    if found is not None and id(found) not in seen:
+                        seen[id(found)] = found
+                        todo.append(found)
+        return list(seen.values())
+
     def _may_export(self, dotted_name: str, name: str) -> bool:
         """A cheap test on the text before a parse: a module that never mentions ``name``
         (and star-imports nothing) cannot export it.  Packages like ``timm.models`` star-import

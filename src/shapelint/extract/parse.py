@@ -12,9 +12,10 @@ import ast
 import io
 import tokenize
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import libcst as cst
+if TYPE_CHECKING:  # libcst is imported when a file is parsed: a run served by the cache never pays for it
+    import libcst as cst
 
 # Larger files are not analysed: no model file is this big, and Python's own parser
 # alone takes about 5 s per MB on statements-only files (a generated table, a data dump).
@@ -71,6 +72,7 @@ def newer_syntax(source: str, error: Exception) -> Optional[cst.Module]:
     Not for nesting beyond Python's limits: libcst's native parser would overflow its stack."""
     if "\0" in source or not isinstance(error, SyntaxError) or "nest" in str(error.msg) or "indent" in str(error.msg):
         return None
+    import libcst as cst
     try:
         return cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
@@ -80,6 +82,7 @@ def newer_syntax(source: str, error: Exception) -> Optional[cst.Module]:
 def libcst_tree(source: str, tree: Optional[ast.AST] = None) -> cst.Module:
     """libcst's tree of a file Python accepts; NotAnalysed when it nests too deep or
     libcst cannot parse it."""
+    import libcst as cst
     if tree is None:
         try:
             tree = python_tree(source)

@@ -1,0 +1,121 @@
+"""Checking many files: all cores, and the cache.
+
+Files are handed to worker processes in runs of neighbours (a worker's index then serves
+the modules they share); each worker keeps one index for the whole run, so a module is
+parsed at most once per worker.  A file whose cache entry still holds is not analysed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+
+from .cache import Cache
+from .findings import Edit, Finding, Fix
+
+if TYPE_CHECKING:
+    from .engine import InputSpecs
+    from .extract.index import ProjectIndex
+
+
+@dataclass
+class Outcome:
+    """What ``check`` reports of one file."""
+
+    filename: str
+    findings: List[Finding] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # could not read it; an internal error
+    cached: bool = False
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"findings": [asdict(f) for f in self.findings], "warnings": self.warnings}
+
+    @classmethod
+    def from_dict(cls, filename: str, data: Dict[str, Any]) -> "Outcome":
+        findings = []
+        for f in data["findings"]:
+            fix = f.pop("fix")
+            if fix is not None:
+                fix = Fix(fix["message"], tuple(Edit(**e) for e in fix["edits"]))
+            findings.append(Finding(fix=fix, **f))
+        return cls(filename, findings, list(data["warnings"]), [], True)
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    specs: InputSpecs
+    defaults: InputSpecs
+
+
+class _LazyIndex:
+    """The worker's index, made when a file first needs analysing."""
+
+    def __init__(self, library_roots: List[Path]) -> None:
+        self.library_roots = library_roots
+        self.index: Optional["ProjectIndex"] = None
+
+    def get(self) -> "ProjectIndex":
+        if self.index is None:
+            from .extract.index import ProjectIndex
+
+            self.index = ProjectIndex(library_roots=self.library_roots)
+        return self.index
+
+
+def check_one(job: Job, lazy: "_LazyIndex", cache: Optional[Cache]) -> Outcome:
+    key = None
+    if cache is not None:
+        try:
+            key = cache.key(job.path.read_bytes(), (job.specs, job.defaults))
+        except OSError:
+            key = None
+        hit = cache.get(job.path, key) if key is not None else None
+        if hit is not None:
+            return Outcome.from_dict(str(job.path), hit)
+    from .engine import check_path  # the analysis (and libcst) only when the cache misses
+
+    index = lazy.get()
+    result = check_path(job.path, job.specs, index, job.defaults)
+    errors = list(result.errors) + [
+        f"internal error while analysing {t.filename}::{t.model}: {t.error} (please report it)" for t in result.traces if t.error
+    ]
+    outcome = Outcome(result.filename, result.findings, list(result.warnings), errors)
+    if cache is not None and key is not None and not errors:
+        info = index.load(job.path) if result.traces else None
+        deps = sorted({str(m.path.resolve()) for m in index.dependencies(info) if m.path is not None}) if info is not None else []
+        cache.put(job.path, key, [str(job.path.resolve())] + [d for d in deps if d != str(job.path.resolve())], outcome.to_dict())
+    return outcome
+
+
+_WORKER: Dict[str, Any] = {}
+
+
+def _init(library_roots: List[Path], cache_folder: Optional[Path], settings: Any) -> None:
+    _WORKER["index"] = _LazyIndex(library_roots)
+    _WORKER["cache"] = Cache(cache_folder, settings) if cache_folder is not None else None
+
+
+def _work(job: Job) -> Tuple[Outcome, int]:
+    cache = _WORKER["cache"]
+    before = cache.hits if cache is not None else 0
+    outcome = check_one(job, _WORKER["index"], cache)
+    return outcome, (cache.hits - before if cache is not None else 0)
+
+
+def check_all(jobs: Sequence[Job], library_roots: List[Path], cache_folder: Optional[Path], settings: Any, processes: int) -> Tuple[List[Outcome], int]:
+    """Outcomes in the order of ``jobs``, and how many came from the cache."""
+    processes = max(1, min(processes, len(jobs)))
+    if processes == 1 or len(jobs) < 8:
+        _init(library_roots, cache_folder, settings)
+        done = [_work(job) for job in jobs]
+    else:
+        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        chunk = max(1, len(jobs) // (processes * 4))
+        with context.Pool(processes, _init, (library_roots, cache_folder, settings)) as pool:
+            done = pool.map(_work, jobs, chunksize=chunk)
+    return [o for o, _ in done], sum(h for _, h in done)
