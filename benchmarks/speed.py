@@ -1,26 +1,37 @@
 """Speed and memory of ``shapelint check``: prints figures, asserts nothing.
 
-    python benchmarks/speed.py [FOLDER ...]
+    python benchmarks/speed.py [FOLDER ...] [--jobs N]
+    python benchmarks/speed.py --models      # the model packages of the installed torchvision and timm
 
 Without folders it checks the shipped fixtures copied N times into a temporary project.
-It reports files and lines per second and peak memory, and the share of the time spent
-in libcst's parser (the floor for any libcst-based linter), measured in the same run so
-the ratio holds on a noisy machine.
+All figures come from one run, so their ratios hold on a noisy machine:
+
+- the floor: libcst's bare parse of the same files on the same number of processes;
+- ``check`` as a user runs it (a new process each time, interpreter start included):
+  cold (empty cache, all cores), warm (the same tree again: the cache answers),
+  and one process without the cache;
+- one small file, as a pre-commit hook runs it;
+- in-process: peak traced memory of a whole run.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import List, Optional
 
 import libcst as cst
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+SRC = Path(__file__).resolve().parent.parent / "src"
+sys.path.insert(0, str(SRC))
 
 from shapelint.engine import check_path  # noqa: E402
 from shapelint.extract.index import ProjectIndex  # noqa: E402
@@ -28,57 +39,87 @@ from shapelint.extract.index import ProjectIndex  # noqa: E402
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-def python_files(folders):
+def python_files(folders: List[str]) -> List[Path]:
+    out: List[Path] = []
     for folder in folders:
-        yield from sorted(Path(folder).rglob("*.py"))
+        out.extend(sorted(Path(folder).rglob("*.py")))
+    return out
 
 
-def measure(files):
-    sources = [p.read_text(encoding="utf-8") for p in files]
-    lines = sum(s.count("\n") + 1 for s in sources)
+def _parse(path: Path) -> int:
+    try:
+        cst.parse_module(path.read_text(encoding="utf-8"))
+    except (cst.ParserSyntaxError, UnicodeDecodeError, RecursionError):
+        pass
+    return 1
+
+
+def parse_floor(files: List[Path], jobs: int) -> float:
     t0 = time.perf_counter()
-    for s in sources:
-        try:
-            cst.parse_module(s)
-        except cst.ParserSyntaxError:
-            pass
-    parse = time.perf_counter() - t0
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        pool.map(_parse, files, chunksize=max(1, len(files) // (jobs * 4)))
+    return time.perf_counter() - t0
+
+
+def cli(args: List[str], cache: Optional[Path]) -> float:
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    if cache is not None:
+        env["SHAPELINT_CACHE_DIR"] = str(cache)
     t0 = time.perf_counter()
-    index = ProjectIndex()
-    findings = 0
-    for p in files:
-        findings += len(check_path(p, (), index).findings)
-    total = time.perf_counter() - t0
-    tracemalloc.start()  # a second pass for memory: tracing slows Python down
+    subprocess.run([sys.executable, "-m", "shapelint", "check", "--exit-zero", "--output-format", "concise", *args],
+                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - t0
+
+
+def memory(files: List[Path]) -> float:
+    tracemalloc.start()
     index = ProjectIndex()
     for p in files:
         check_path(p, (), index)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return len(files), lines, total, parse, peak, findings
+    return peak / 2**20
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("folders", nargs="*")
+    parser.add_argument("--models", action="store_true", help="the model packages of the installed torchvision and timm")
     parser.add_argument("--copies", type=int, default=20, help="copies of the fixtures when no folder is given")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-memory", action="store_true", help="skip the (slow, traced) memory pass")
     args = parser.parse_args()
-    tmp = None
-    folders = args.folders
+    tmp = Path(tempfile.mkdtemp(prefix="shapelint-bench-"))
+    folders = list(args.folders)
+    if args.models:
+        import timm  # noqa: F401 - located, never imported by shapelint
+        import torchvision
+
+        folders += [str(Path(torchvision.__file__).parent / "models"), str(Path(timm.__file__).parent / "models")]
     if not folders:
-        tmp = tempfile.mkdtemp(prefix="shapelint-bench-")
         for i in range(args.copies):
-            shutil.copytree(FIXTURES, Path(tmp) / f"copy{i}", ignore=shutil.ignore_patterns("*.expected"))
-        folders = [tmp]
+            shutil.copytree(FIXTURES, tmp / f"copy{i}", ignore=shutil.ignore_patterns("*.expected"))
+        folders = [str(tmp)]
     try:
-        files = list(python_files(folders))
-        n, lines, total, parse, peak, findings = measure(files)
+        files = python_files(folders)
+        lines = sum(p.read_bytes().count(b"\n") + 1 for p in files)
+        print(f"files: {len(files)}  lines: {lines:,}  processes: {args.jobs}")
+        floor = parse_floor(files, args.jobs)
+        cache = tmp / "cache"
+        cold = cli(["--jobs", str(args.jobs), *folders], cache)
+        warm = cli(["--jobs", str(args.jobs), *folders], cache)
+        single = cli(["--jobs", "1", "--no-cache", *folders], None)
+        one = min(files, key=lambda p: abs(p.stat().st_size - 4000))
+        small = min(cli(["--no-cache", str(one)], None) for _ in range(3))
+        print(f"libcst parse alone ({args.jobs} processes): {floor:6.2f} s   (the floor)")
+        print(f"check, cold cache, {args.jobs} processes: {cold:6.2f} s   = {cold / floor:.2f}x the floor")
+        print(f"check, warm cache (unchanged tree):  {warm:6.2f} s   = {warm / cold:.2f}x cold")
+        print(f"check, 1 process, no cache:          {single:6.2f} s   = {single / cold:.2f}x cold")
+        print(f"check, one small file ({one.name}, {one.stat().st_size:,} bytes, no cache): {small:.2f} s wall, interpreter start included")
+        if not args.no_memory:
+            print(f"peak traced memory, one process: {memory(files):.1f} MiB")
     finally:
-        if tmp:
-            shutil.rmtree(tmp)
-    print(f"files: {n}  lines: {lines:,}  findings: {findings}")
-    print(f"check: {total:.2f} s  ({n / total:.1f} files/s, {lines / total:,.0f} lines/s)  peak traced memory {peak / 2**20:.1f} MiB")
-    print(f"libcst parse alone (untraced): {parse:.2f} s = {parse / total:.0%} of check's time")
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
