@@ -108,7 +108,7 @@ class Statements:
                     obj.complete = False  # it may have been a module: the tree is not whole
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
-            items = list(value) if isinstance(value, (tuple, list)) else None
+            items = list(value.items if isinstance(value, _Iter) else value) if isinstance(value, (tuple, list, _Iter)) else None
             if items is not None and len(items) != len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements):
                 items = None
             for i, el in enumerate(elements):

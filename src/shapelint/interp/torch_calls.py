@@ -9,9 +9,9 @@ import libcst as cst
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
 from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
-from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unsqueeze
+from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unbind, unsqueeze
 from .classes import CONTAINER_QUALNAMES, STACKS
-from .common import ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
+from .common import MAX_LOOP, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
 from .library import LIBRARY
 from .values import ModuleObj, Note, Parameter, Site, Struct, Tensor
 
@@ -27,7 +27,7 @@ PRESERVING = {
 }
 TENSOR_MODULES = ("torch", "torch.nn.functional", "torch.special")
 TENSOR_METHOD_FUNCS = {
-    "chunk", "split", "max", "min", "median", "mode", "kthvalue", "sort", "topk", "argmax", "argmin",
+    "chunk", "split", "unbind", "max", "min", "median", "mode", "kthvalue", "sort", "topk", "argmax", "argmin",
     "flatten", "reshape", "permute", "transpose", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin", "t",
     "swapaxes", "swapdims",
 }
@@ -180,6 +180,12 @@ class TorchCalls:
             dim = args[0] if args else kwargs.get("dim")
             keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
             res = reduce(shape, dim, keep)
+        elif name == "unbind":
+            pieces, failure = unbind(shape, args[0] if args else kwargs.get("dim", 0))
+            self.fail(failure, site, t.note, t)
+            if pieces is None or len(pieces) > MAX_LOOP:
+                return UNKNOWN
+            return tuple(Tensor(p, "", t.assumed) for p in pieces)
         elif name in ("chunk", "split"):
             how = args[0] if args else kwargs.get("chunks", kwargs.get("split_size", kwargs.get("split_size_or_sections")))
             dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
