@@ -29,6 +29,7 @@ class Calls:
         if not self.bind_params(fn.node.params, args, kwargs, frame, sites, open_ended):
             return UNKNOWN
         self.depth += 1
+        undecided = self.undecided
         try:
             self.exec_block(fn.node.body, frame)
             result: Any = None
@@ -40,6 +41,7 @@ class Calls:
             result = UNKNOWN
         finally:
             self.depth -= 1
+            self.undecided = undecided
         if frame.early:
             result = merge_values(frame.early + [result])
         return result

@@ -222,6 +222,8 @@ class Statements:
         frame.env.clear()
         frame.env.update(merged)
         frame.early.extend(returns)  # one branch returned, another goes on: the result is either
+        if returns:
+            self.undecided += 1  # the rest of the function runs on one path only (the caller restores it)
 
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))
