@@ -65,6 +65,8 @@ class TorchCalls:
         if module in TENSOR_MODULES and short in TENSOR_METHOD_FUNCS and args and isinstance(args[0], Tensor):
             label = f"torch.{short}" if module == "torch" else f"F.{short}"
             return self.tensor_method(args[0], short, list(args[1:]), kwargs, site, label)  # torch.f(x, ...) is x.f(...)
+        if qual in ("torch.einsum", "torch.functional.einsum") and len(args) == 2 and isinstance(args[1], (list, tuple)):
+            args = [args[0], *args[1]]  # the operands as one sequence (a tuple's shapes would read as one shape)
         spec = lookup(qual)
         if spec is not None and not spec.functional:
             return self.make_leaf(spec, spec.name, args, kwargs, site, sites)
