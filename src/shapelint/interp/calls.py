@@ -17,6 +17,7 @@ class Calls:
     """Calls functions, methods and classes."""
 
     current_site: Optional[Site]  # the call a library builtin is answering
+    undecided: int  # > 0 on a path an undecided condition guards (SHP009 stays silent there)
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
