@@ -80,6 +80,12 @@ def test_uncertain_asserts_are_silent(tmp_path, name):
     assert check_path(path).findings == []
 
 
+def test_forward_arguments_left_at_their_default_are_not_facts(tmp_path):
+    path = tmp_path / "net.py"
+    path.write_text(HEAD.replace("def forward(self, x):", "def forward(self, x, c=None):") + "        assert c is not None\n        return x\n")
+    assert check_path(path).findings == []
+
+
 def test_no_assert_finding_after_another_finding(tmp_path):
     path = _write(tmp_path, "x = x.view(2, 100)\nassert C == 64")
     assert [f.code for f in check_path(path).findings] == ["SHP007"]

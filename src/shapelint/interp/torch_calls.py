@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, FrozenSet, List, Optional
 
 import libcst as cst
 
@@ -32,6 +32,14 @@ TENSOR_METHOD_FUNCS = {
     "swapaxes", "swapdims",
 }
 CREATORS = {"zeros", "ones", "randn", "rand", "empty", "full"}
+
+
+def _defaulted(params: cst.Parameters, given: int, kwargs: Dict[str, Any]) -> FrozenSet[str]:
+    """The parameters a call with ``given`` positional arguments leaves at their defaults."""
+    positional = list(params.posonly_params) + list(params.params)
+    names = [p.name.value for p in positional[given:] if p.default is not None]
+    names += [p.name.value for p in params.kwonly_params if p.default is not None]
+    return frozenset(n for n in names if n not in kwargs)
 
 
 def _shape_of(v: Any) -> Any:
@@ -236,6 +244,8 @@ class TorchCalls:
             if fwd is not None:
                 self.block_inputs.append({id(a) for a in args})
                 try:
+                    if self.depth == 0:  # the model's own forward: what its caller may pass is not known
+                        self.guessed = (fwd.node, _defaulted(fwd.node.params, len(args) + 1, kwargs))
                     return self.call_function(fwd, [obj] + list(args), kwargs, None, "forward")
                 finally:
                     self.block_inputs.pop()
