@@ -1,6 +1,6 @@
 """Every shipped fixture, checked both ways: shapelint's findings and real torch.
 
-A good fixture must run in torch and give no finding (and the output shape shapelint
+A good fixture must run in torch and give no finding (and the output shape and, where known, the parameter count shapelint
 computed); a bad one must be refused by torch with an error of the kind each expected
 finding names, and shapelint must report exactly the findings in its ``.expected`` file.
 """
@@ -31,6 +31,9 @@ def _load(path):
     return module
 
 
+PARAMS = {}  # (fixture, model) -> torch's parameter count
+
+
 def _run_torch(path, result):
     """(model name, output shape or exception) for every model with a declared input.
 
@@ -44,6 +47,7 @@ def _run_torch(path, result):
         try:
             model = getattr(module, name)()
             model.eval()
+            PARAMS[(path, name)] = sum(p.numel() for p in model.parameters())
             with torch.no_grad():
                 outcomes[name] = tuple(model(torch.zeros(_concrete(shape))).shape)
         except Exception as e:  # torch refuses in many ways
@@ -69,6 +73,8 @@ def test_good_fixture_runs_in_torch_and_is_clean(path):
         assert not isinstance(got, Exception), f"torch refuses a good fixture: {got}"
         assert trace.output is not None, f"{trace.model}: output shape unknown"
         assert _concrete(trace.output) == got
+        if trace.params is not None:
+            assert trace.params == PARAMS[(path, trace.model)], f"{trace.model}: params"
 
 
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)

@@ -1,5 +1,6 @@
 """nn.Unfold and nn.Fold against torch: drawn kernels, strides, paddings, dilations and inputs."""
 
+import torch.nn.functional as F
 from conftest import CASES_PER_FAMILY
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,3 +54,10 @@ def fold_case(draw):
 def test_fold_unfold_agree_with_torch(case):
     name, (args, kwargs, shape) = case
     agree("fold", f"torch.nn.{name}", args, kwargs, [T(shape)])
+
+
+@settings(max_examples=CASES_PER_FAMILY)
+@given(st.one_of(unfold_case().map(lambda c: (F.unfold, c)), fold_case().map(lambda c: (F.fold, c))))
+def test_functional_fold_unfold_agree_with_torch(case):
+    fn, (args, kwargs, shape) = case
+    agree("fold", f"torch.nn.functional.{fn.__name__}", [T(shape), *args], kwargs, fn=fn)

@@ -51,6 +51,7 @@ CASES = [
     ((2, 4, 5, 8), "torch.einsum('bhqd,bhkd->bhqk', x, x)", ""),
     ((2, 4, 5, 8), "torch.einsum('...qd,...kd', x, x)", ""),
     ((2, 4, 5, 8), "torch.einsum('bhqd->bqhd', [x])", ""),
+    ((2, 4, 5, 8), "torch.einsum('bhqd,bhkd->bhqk', (x, x))", ""),
     ((2, 5, 8), "F.layer_norm(x, (8,))", ""),
     ((2, 5, 8), "F.layer_norm(x, [5, 8], torch.ones(5, 8))", ""),
     ((2, 6, 4, 4), "F.group_norm(x, 3)", ""),

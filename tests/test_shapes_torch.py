@@ -17,7 +17,12 @@ from shapelint.extract.index import ProjectIndex
 
 
 # torch modules shapelint follows as one call: their children are never called themselves
-OPAQUE = {"MultiheadAttention"}
+OPAQUE = {"MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer"}
+
+
+def _leaf(module):
+    """No children but a weight_norm-style ``parametrizations`` table (which computes a weight, not a layer call)."""
+    return all(name == "parametrizations" for name, _ in module.named_children())
 
 
 def torch_calls(model, x):
@@ -30,7 +35,10 @@ def torch_calls(model, x):
         out = output[0] if isinstance(output, tuple) else output  # RNNs return (output, state)
         calls.append((names[module], type(module).__name__, shape, tuple(out.shape)))
 
-    watched = [m for n, m in model.named_modules() if (not list(m.children()) or type(m).__name__ in OPAQUE) and n not in inside]
+    watched = [
+        m for n, m in model.named_modules()
+        if (_leaf(m) or type(m).__name__ in OPAQUE) and n not in inside and "parametrizations" not in n.split(".")
+    ]
     handles = [m.register_forward_hook(hook) for m in watched]
     with torch.no_grad():
         out = model(x)

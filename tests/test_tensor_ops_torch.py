@@ -100,6 +100,7 @@ def test_shape_ops_agree_with_torch(case):
 
 @settings(max_examples=CASES_PER_FAMILY)
 @given(st.one_of(
+    dims_case().map(lambda c: ("torch.unbind", torch.unbind, [T(c[0]), c[1]])),
     st.tuples(dims_case(), st.integers(-1, 4)).map(lambda c: ("torch.chunk", torch.chunk, [T(c[0][0]), c[1], c[0][1]])),
     st.tuples(dims_case(), st.integers(-1, 4)).map(lambda c: ("torch.split", torch.split, [T(c[0][0]), c[1], c[0][1]])),
     st.tuples(dims_case(), st.lists(st.integers(0, 3), max_size=3)).map(lambda c: ("torch.split", torch.split, [T(c[0][0]), c[1], c[0][1]])),

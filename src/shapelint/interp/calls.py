@@ -18,6 +18,7 @@ class Calls:
     """Calls functions, methods and classes."""
 
     current_site: Optional[Site]  # the call a library builtin is answering
+    undecided: int  # > 0 on a path an undecided condition guards (SHP009 stays silent there)
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
@@ -30,6 +31,7 @@ class Calls:
         if not self.bind_params(fn.node.params, args, kwargs, frame, sites, open_ended):
             return UNKNOWN
         self.depth += 1
+        undecided = self.undecided
         try:
             self.exec_block(fn.node.body, frame)
             result: Any = None
@@ -41,6 +43,7 @@ class Calls:
             result = UNKNOWN
         finally:
             self.depth -= 1
+            self.undecided = undecided
         if frame.early:
             result = merge_values(frame.early + [result])
         return result

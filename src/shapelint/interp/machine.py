@@ -7,7 +7,7 @@ the layer tree is then marked incomplete).  Work is bounded by a step budget.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
@@ -48,7 +48,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self._strings: Dict[int, Tuple[Any, Any]] = {}
         # SHP009 reports an assert only on a path that certainly runs, from shapes that are facts:
         self.undecided = 0  # > 0 inside a branch of an undecided `if` or a `try` body
-        self.shape_doubt = False  # a shape was read from a tensor resting on an assumption
+        self.shape_doubt = False  # a shape was read from a tensor resting on an assumption, or a guessed argument
+        # the model's forward and its parameters left at their defaults (a caller may pass them)
+        self.guessed: Tuple[Optional[cst.FunctionDef], FrozenSet[str]] = (None, frozenset())
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 
     # ------------------------------------------------------------------ budget
@@ -122,6 +124,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         return value
 
     def lookup_name(self, name: str, frame: Frame) -> Any:
+        if frame.fn is not None and frame.fn is self.guessed[0] and name in self.guessed[1]:
+            self.shape_doubt = True  # a default the analysis chose, not one the code fixes
         if name in frame.env:
             return frame.env[name]
         if name in ("True", "False", "None"):

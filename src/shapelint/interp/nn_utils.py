@@ -79,6 +79,8 @@ def _parametrizations(module: ModuleObj, name: Any, rule: ModuleObj) -> Optional
     """``module.parametrizations.<name>`` (a list of rules), created on first use; the rule appended."""
     if not isinstance(name, str):
         return None
+    if not module.type_name.startswith("Parametrized"):
+        module.type_name = "Parametrized" + module.type_name  # torch swaps in a subclass of that name
     table = module.children.get("parametrizations")
     if table is None:
         table = ModuleObj("ModuleDict", "moduledict")
@@ -91,6 +93,14 @@ def _parametrizations(module: ModuleObj, name: Any, rule: ModuleObj) -> Optional
     return rules
 
 
+def _parametrized_spectral_norm(m: "Machine", args: List[Any], kwargs: Dict[str, Any]) -> Any:
+    """Buffers only: the parameter count stays; the module gains its parametrizations table."""
+    module = _arg(args, kwargs, 0, "module", UNKNOWN)
+    if isinstance(module, ModuleObj) and _parametrizations(module, _arg(args, kwargs, 1, "name", "weight"), ModuleObj("_SpectralNorm", "custom")) is None:
+        module.complete = False
+    return module
+
+
 def _same(m: "Machine", args: List[Any], kwargs: Dict[str, Any]) -> Any:
     return _arg(args, kwargs, 0, "module", UNKNOWN)
 
@@ -101,6 +111,6 @@ NN_UTILS: Dict[str, Any] = {
     "torch.nn.utils.parametrizations.weight_norm": _parametrized_weight_norm,
     "torch.nn.utils.spectral_norm": _same,
     "torch.nn.utils.spectral_norm.spectral_norm": _same,
-    "torch.nn.utils.parametrizations.spectral_norm": _same,
+    "torch.nn.utils.parametrizations.spectral_norm": _parametrized_spectral_norm,
     "torch.nn.utils.parametrize.register_parametrization": _register_parametrization,
 }

@@ -108,7 +108,7 @@ class Statements:
                     obj.complete = False  # it may have been a module: the tree is not whole
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
-            items = list(value) if isinstance(value, (tuple, list)) else None
+            items = list(value.items if isinstance(value, _Iter) else value) if isinstance(value, (tuple, list, _Iter)) else None
             if items is not None and len(items) != len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements):
                 items = None
             for i, el in enumerate(elements):
@@ -222,6 +222,8 @@ class Statements:
         frame.env.clear()
         frame.env.update(merged)
         frame.early.extend(returns)  # one branch returned, another goes on: the result is either
+        if returns:
+            self.undecided += 1  # the rest of the function runs on one path only (the caller restores it)
 
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, FrozenSet, List, Optional
 
 import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
 from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
-from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unsqueeze
+from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unbind, unsqueeze
 from .classes import CONTAINER_QUALNAMES, STACKS
-from .common import ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
+from .common import MAX_LOOP, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
 from .library import LIBRARY
 from .values import ModuleObj, Note, Parameter, Site, Struct, Tensor
 
@@ -27,11 +27,19 @@ PRESERVING = {
 }
 TENSOR_MODULES = ("torch", "torch.nn.functional", "torch.special")
 TENSOR_METHOD_FUNCS = {
-    "chunk", "split", "max", "min", "median", "mode", "kthvalue", "sort", "topk", "argmax", "argmin",
+    "chunk", "split", "unbind", "max", "min", "median", "mode", "kthvalue", "sort", "topk", "argmax", "argmin",
     "flatten", "reshape", "permute", "transpose", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin", "t",
     "swapaxes", "swapdims",
 }
 CREATORS = {"zeros", "ones", "randn", "rand", "empty", "full"}
+
+
+def _defaulted(params: cst.Parameters, given: int, kwargs: Dict[str, Any]) -> FrozenSet[str]:
+    """The parameters a call with ``given`` positional arguments leaves at their defaults."""
+    positional = list(params.posonly_params) + list(params.params)
+    names = [p.name.value for p in positional[given:] if p.default is not None]
+    names += [p.name.value for p in params.kwonly_params if p.default is not None]
+    return frozenset(n for n in names if n not in kwargs)
 
 
 def _shape_of(v: Any) -> Any:
@@ -65,6 +73,8 @@ class TorchCalls:
         if module in TENSOR_MODULES and short in TENSOR_METHOD_FUNCS and args and isinstance(args[0], Tensor):
             label = f"torch.{short}" if module == "torch" else f"F.{short}"
             return self.tensor_method(args[0], short, list(args[1:]), kwargs, site, label)  # torch.f(x, ...) is x.f(...)
+        if qual in ("torch.einsum", "torch.functional.einsum") and len(args) == 2 and isinstance(args[1], (list, tuple)):
+            args = [args[0], *args[1]]  # the operands as one sequence (a tuple's shapes would read as one shape)
         spec = lookup(qual)
         if spec is not None and not spec.functional:
             return self.make_leaf(spec, spec.name, args, kwargs, site, sites)
@@ -180,6 +190,12 @@ class TorchCalls:
             dim = args[0] if args else kwargs.get("dim")
             keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
             res = reduce(shape, dim, keep)
+        elif name == "unbind":
+            pieces, failure = unbind(shape, args[0] if args else kwargs.get("dim", 0))
+            self.fail(failure, site, t.note, t)
+            if pieces is None or len(pieces) > MAX_LOOP:
+                return UNKNOWN
+            return tuple(Tensor(p, "", t.assumed) for p in pieces)
         elif name in ("chunk", "split"):
             how = args[0] if args else kwargs.get("chunks", kwargs.get("split_size", kwargs.get("split_size_or_sections")))
             dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
@@ -228,6 +244,8 @@ class TorchCalls:
             if fwd is not None:
                 self.block_inputs.append({id(a) for a in args})
                 try:
+                    if self.depth == 0:  # the model's own forward: what its caller may pass is not known
+                        self.guessed = (fwd.node, _defaulted(fwd.node.params, len(args) + 1, kwargs))
                     return self.call_function(fwd, [obj] + list(args), kwargs, None, "forward")
                 finally:
                     self.block_inputs.pop()

@@ -96,4 +96,21 @@ class Fold(Layer):
         return Result(out)
 
 
-LAYERS = [Unfold(), Fold()]
+class _Functional(Layer):
+    """``F.unfold`` / ``F.fold``: the module's algebra with the input as the first argument."""
+
+    functional = True
+
+    def __init__(self, module: Layer) -> None:
+        self.module = module
+        self.name = f"F.{module.name.lower()}"
+        self.qualnames = (f"torch.nn.functional.{module.name.lower()}",)
+        self.signature = (Param("input", tensor=True),) + module.signature
+
+    def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:
+        res = self.module.forward(cfg, cfg["input"])
+        f = res.failure
+        return res if f is None else Result(res.shape, Failure(f.kind, f.message.replace(self.module.name, self.name, 1), f.arg))
+
+
+LAYERS = [Unfold(), Fold(), _Functional(Unfold()), _Functional(Fold())]

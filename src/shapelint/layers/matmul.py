@@ -204,7 +204,7 @@ class Einsum(Layer):
             return Failure(ARGS, "einsum() takes an equation and operands", stage="init")
         rest = list(args[1:])
         if len(rest) == 1 and isinstance(rest[0], list):
-            rest = list(rest[0])
+            rest = list(rest[0])  # the operands as one list
         return Bound({"equation": args[0], "operands": tuple(rest)})
 
     def forward(self, cfg: Bound, *inputs: Optional[Shape]) -> Result:

@@ -352,6 +352,19 @@ def split(x: Optional[Shape], sizes: Any, dim: Any = 0) -> Tuple[Optional[List[O
     return _pieces(x, d, [min(sizes, size - i) for i in range(0, size, sizes)]), None
 
 
+def unbind(x: Optional[Shape], dim: Any = 0) -> Tuple[Optional[List[Optional[Shape]]], Optional[Failure]]:
+    """``x.unbind(dim)``: one tensor per index of ``dim``, without that dim."""
+    if x is None or not is_int(dim):
+        return None, None
+    d = norm_dim(dim, len(x))
+    if d is None or not x:
+        return None, Failure(RANK, f"unbind dim={dim} is out of range for a tensor of shape {fmt_shape(x)}")
+    size = x[d]
+    if not is_int(size):
+        return None, None
+    return [tuple(x[:d]) + tuple(x[d + 1 :]) for _ in range(size)], None
+
+
 def _pieces(x: Shape, d: int, sizes: List[int]) -> List[Optional[Shape]]:
     return [tuple(x[:d]) + (s,) + tuple(x[d + 1 :]) for s in sizes]
 
@@ -390,6 +403,7 @@ LAYERS = [
     TensorOp("Tensor.expand", ("torch.Tensor.expand",), (_IN, Param("size")), lambda c: expand(c["input"], c["size"]) if isinstance(c["size"], (tuple, list)) else Result(None)),
     TensorOp("Tensor.repeat", ("torch.Tensor.repeat",), (_IN, Param("repeats")), lambda c: repeat(c["input"], c["repeats"]) if isinstance(c["repeats"], (tuple, list)) else Result(None)),
     TensorOp("torch.chunk", ("torch.chunk",), (_IN, Param("chunks"), Param("dim", 0)), lambda c: _many(chunk(c["input"], c["chunks"], c["dim"]))),
+    TensorOp("torch.unbind", ("torch.unbind",), (_IN, Param("dim", 0)), lambda c: _many(unbind(c["input"], c["dim"]))),
     TensorOp("torch.split", ("torch.split",), (_IN, Param("split_size_or_sections"), Param("dim", 0)), lambda c: _many(split(c["input"], c["split_size_or_sections"], c["dim"]))),
     TensorOp("torch.topk", ("torch.topk",), (_IN, Param("k"), Param("dim", -1)), lambda c: topk(c["input"], c["k"], c["dim"])),
     TensorOp("torch.mean", ("torch.mean", "torch.sum", "torch.amax", "torch.amin"), (_IN, Param("dim", None), Param("keepdim", False)), lambda c: reduce(c["input"], c["dim"], c["keepdim"])),
