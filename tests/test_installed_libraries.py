@@ -476,3 +476,36 @@ def test_bindings_as_python_makes_them(tmp_path):
     info = ProjectIndex().load(pkg / "a.py")
     assert info.from_imports == {"f": ("pkg.b", "f"), "h": ("pkg.b", "h")}
     assert "g" in info.defs and "f" not in info.defs
+
+
+TORCH_STARS = """\
+import torch
+from torch.nn import *
+from torch.nn.functional import *
+
+
+# shapelint: input=(N, 3, 32, 32)
+class Net(Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = Conv2d(3, 8, 3)
+        self.fc = Linear(8 * 30 * 30, 10)
+        self.fc2 = Linear({features}, 2)
+
+    def forward(self, x):
+        return self.fc2(relu(self.fc(torch.flatten(self.conv(x), 1))))
+"""
+
+
+@pytest.mark.parametrize("features", [10, 12])
+def test_star_imports_from_torch(tmp_path, capsys, features):
+    """``from torch.nn import *`` then ``from torch.nn.functional import *``: each name is the member
+    of the star module that has it (Module and Linear of torch.nn, relu of functional)."""
+    path = write_model(tmp_path / str(features), TORCH_STARS.format(features=features))
+    code, findings = check(path, capsys)
+    ok, detail, _ = run_torch(tmp_path, path)
+    if features == 10:
+        assert (code, findings, ok) == (0, [], True)
+    else:
+        assert [(f["code"], f["location"]["row"]) for f in findings] == [("SHP003", 12)] and "receives 10" in findings[0]["message"]
+        assert not ok and "mat1 and mat2" in detail

@@ -12,10 +12,10 @@ from typing import Any, Dict, List, Optional, Tuple
 import libcst as cst
 
 from ..extract.index import ModuleInfo, ProjectIndex
-from ..layers import UNKNOWN
+from ..layers import UNKNOWN, lookup
 from .builtins import BUILTINS
 from .calls import Calls
-from .classes import Classes
+from .classes import CONTAINER_QUALNAMES, Classes
 from .common import MAX_STEPS, Budget, Frame, Reporter
 from .expressions import Expressions
 from .library import LIBRARY
@@ -31,6 +31,17 @@ _MODELLED = {"torch", "math", "collections", "functools", "typing", "typing_exte
 def _modelled(qual: str) -> bool:
     head = qual.split(".")[0]
     return head in _MODELLED or qual in LIBRARY or any(key.startswith(head + ".") for key in LIBRARY)
+
+
+def _modelled_star(info: ModuleInfo, name: str) -> Any:
+    """A name from ``from torch.nn import *``: the star module whose member the interpreter
+    has a model of (``Conv2d`` of torch.nn, not of torch.nn.functional), else the last one."""
+    stars = [s for s in reversed(info.stars) if _modelled(s)]
+    for star in stars:
+        qual = f"{star}.{name}"
+        if lookup(qual) is not None or qual in LIBRARY or qual in CONTAINER_QUALNAMES or qual == "torch.nn.Module":
+            return TorchRef(qual)
+    return TorchRef(f"{stars[0]}.{name}") if stars else UNKNOWN
 
 
 class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
@@ -80,7 +91,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
             elif (source := self.index.star_source(info, name)) is not None:
                 value = self.member(source, name)
             else:  # ``from torch.nn import *``: the interpreter models those modules itself
-                value = next((TorchRef(f"{s}.{name}") for s in reversed(info.stars) if _modelled(s)), UNKNOWN)
+                value = _modelled_star(info, name)
             info.globals[name] = value
             return value
         finally:
