@@ -203,7 +203,6 @@ class ProjectIndex:
         self._by_path: Dict[Path, Optional[ModuleInfo]] = {}
         self._by_name: Dict[str, Optional[ModuleInfo]] = {}
         self._star: Dict[Tuple[int, str], Optional[ModuleInfo]] = {}
-        self._texts: Dict[str, Optional[Tuple[str, bool]]] = {}  # module -> (source, is a package), for pre-filters
         self.memo: Dict[str, object] = {}  # per-run caches of library overlays (e.g. timm's registry)
 
     def add_root(self, root: Path) -> None:
@@ -276,18 +275,16 @@ class ProjectIndex:
         if dotted_name in seen:
             return False
         seen.add(dotted_name)
-        if dotted_name not in self._texts:
-            where = self.locate(dotted_name)
-            try:
-                self._texts[dotted_name] = (where[0].read_text(encoding="utf-8"), where[0].name == "__init__.py") if where else None
-            except (OSError, UnicodeDecodeError):
-                self._texts[dotted_name] = None
-        known = self._texts[dotted_name]
-        if known is None:
+        where = self.locate(dotted_name)  # read again for each name: kept, the texts of transformers take hundreds of MB
+        try:
+            text = where[0].read_text(encoding="utf-8") if where is not None else None
+        except (OSError, UnicodeDecodeError):
+            text = None
+        if where is None or text is None:
             return False
-        text, is_package = known
         if name in text and re.search(rf"\b{re.escape(name)}\b", text):
             return True
+        is_package = where[0].name == "__init__.py"
         package = dotted_name if is_package else dotted_name.rpartition(".")[0]
         for match in _STAR.finditer(text):
             target = _absolute(match.group(1), package)
