@@ -69,6 +69,28 @@ LIBRARY = {
             return nn.Linear(cin, 3)
         """,
     "fakelib/layers/plain.py": "from .more import pooled\n",
+    # layers the library wires itself: torch refuses them for some of the caller's values
+    "fakelib/layers/wired.py": """\
+        import torch.nn as nn
+
+
+        class Grouped(nn.Module):
+            def __init__(self, channels):
+                super().__init__()
+                self.conv = nn.Conv2d(channels, channels, 3, padding=1, groups=3)
+
+            def forward(self, x):
+                return self.conv(x)
+
+
+        class Squash(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(16, 4)
+
+            def forward(self, x):
+                return self.fc(x.flatten(1))
+        """,
     # a timm-shaped registry: create_model finds the @register_model function by name
     "timm/__init__.py": SIDE_EFFECT + "from .models import create_model\n",
     "timm/models/__init__.py": "from ._factory import create_model\nfrom ._registry import register_model\nfrom .tiny import *\n",
@@ -226,7 +248,7 @@ def run_torch(site: Path, path: Path, shape=(2, 3, 32, 32)):
             spec.loader.exec_module(mod)
             out = mod.Net()(torch.zeros(*{shape!r}))
             print(json.dumps([True, list(out.shape), sum(p.numel() for p in mod.Net().parameters())]))
-        except RuntimeError as e:
+        except (RuntimeError, ValueError, TypeError) as e:
             print(json.dumps([False, str(e).splitlines()[0], 0]))
         """)
     env = dict(os.environ, PYTHONPATH=str(site))
@@ -509,3 +531,39 @@ def test_star_imports_from_torch(tmp_path, capsys, features):
     else:
         assert [(f["code"], f["location"]["row"]) for f in findings] == [("SHP003", 12)] and "receives 10" in findings[0]["message"]
         assert not ok and "mat1 and mat2" in detail
+
+
+WIRED = """\
+import torch
+import torch.nn as nn
+from fakelib.layers.wired import Grouped, Squash
+
+
+# shapelint: input=(N, {channels}, {size}, {size})
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.grouped = Grouped({channels})
+        self.squash = Squash()
+
+    def forward(self, x):
+        return self.squash(self.grouped(x)[:, :1])
+"""
+
+
+@pytest.mark.parametrize("channels, size, expected", [(3, 4, None), (4, 4, ("SHP005", 10)), (3, 8, ("SHP003", 14))])
+def test_a_failure_inside_a_library_is_reported_at_the_projects_call(env, tmp_path, capsys, channels, size, expected):
+    """The user cannot edit the library: a layer it wires wrong for the caller's values is
+    reported at the project's call (the constructor for a construction, the module call for
+    forward), naming the library's line, and with no fix."""
+    python, _ = env
+    path = write_model(tmp_path / f"w{channels}{size}", WIRED.format(channels=channels, size=size))
+    code, findings = check(path, capsys, "--python", str(python))
+    ok, detail, _ = run_torch(site_of(python), path, (2, channels, size, size))
+    if expected is None:
+        assert (code, findings, ok) == (0, [], True)
+        return
+    [f] = findings
+    assert (f["code"], f["location"]["row"], f["filename"]) == (*expected, str(path))
+    assert "inside fakelib.layers.wired, line" in f["message"] and f["fix"] is None
+    assert not ok

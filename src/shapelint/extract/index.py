@@ -70,6 +70,7 @@ class ModuleInfo:
         self.module = module
         self.name = name  # dotted module name ("" when unknown)
         self.is_package = path is not None and path.stem == "__init__"
+        self.library = False  # read from the environment's site-packages, not the project
         self._positions = None
         self._class_lines: Optional[Dict[str, Tuple[int, int]]] = None
         self.imports: Dict[str, str] = {}  # local name -> dotted name it stands for
@@ -199,7 +200,6 @@ class ProjectIndex:
         self.roots: List[Path] = []
         for root in roots or []:
             self.add_root(root)
-        self._library_files: Set[Path] = set()
         self._by_path: Dict[Path, Optional[ModuleInfo]] = {}
         self._by_name: Dict[str, Optional[ModuleInfo]] = {}
         self._star: Dict[Tuple[int, str], Optional[ModuleInfo]] = {}
@@ -212,7 +212,7 @@ class ProjectIndex:
 
     def is_library(self, info: ModuleInfo) -> bool:
         """Whether a module was read from the environment rather than from the project."""
-        return info.path is not None and info.path.resolve() in self._library_files
+        return info.library
 
     def load(self, path: Path, source: Optional[str] = None, library: bool = False) -> Optional[ModuleInfo]:
         """The parsed file, or None when it cannot be read or parsed."""
@@ -233,11 +233,10 @@ class ProjectIndex:
         if known is not None:
             return known
         root, name = package_of(key)
-        if library:
-            self._library_files.add(key)
-        else:
+        if not library:
             self.add_root(root)
         info = ModuleInfo(path, source, module, name)
+        info.library = library
         self._by_path[key] = info
         if info.name:
             self._by_name.setdefault(info.name, info)

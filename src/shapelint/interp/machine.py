@@ -51,6 +51,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self.index = index
         self.training = UNKNOWN if training is None else training  # a module's ``self.training``
         self.reporter = reporter or Reporter()
+        self.reporter.anchor = self._anchor
+        self.project_calls: List[Site] = []  # calls written in the project's files, innermost last
+        self.built_from: Dict[int, Tuple[Any, Site]] = {}  # id(a library's layer) -> (it, the project call building it)
         self.steps = 0
         self.depth = 0
         self.names: Dict[int, str] = {}  # id(ModuleObj) -> named_modules name, during forward
@@ -58,6 +61,12 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
         self._strings: Dict[int, Tuple[Any, Any]] = {}
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
+
+    def _anchor(self, site: Site) -> Optional[Site]:
+        """For a failure inside an installed library: the project's call that led there."""
+        if not site.info.library or not self.project_calls:
+            return None
+        return self.project_calls[-1]
 
     # ------------------------------------------------------------------ budget
     def tick(self) -> None:
