@@ -437,6 +437,12 @@ def test_environment_discovery_without_running_anything(tmp_path):
     assert library_roots(tmp_path, str(python)) == [site, (tmp_path / "src").resolve()]
     with pytest.raises(EnvironmentError_):
         library_roots(tmp_path, str(tmp_path / "missing"))
+    # not a virtual environment (conda): its one lib/pythonX.Y/site-packages, still not run
+    conda = tmp_path / "conda"
+    (conda / "bin").mkdir(parents=True)
+    (conda / "bin" / "python").write_text("#!/bin/sh\nexit 3\n")
+    (conda / "lib" / PY / "site-packages").mkdir(parents=True)
+    assert library_roots(tmp_path, str(conda / "bin" / "python")) == [(conda / "lib" / PY / "site-packages").resolve()]
 
 
 TORCHVISION_MODEL = """\
