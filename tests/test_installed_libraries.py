@@ -69,6 +69,28 @@ LIBRARY = {
             return nn.Linear(cin, 3)
         """,
     "fakelib/layers/plain.py": "from .more import pooled\n",
+    # layers the library wires itself: torch refuses them for some of the caller's values
+    "fakelib/layers/wired.py": """\
+        import torch.nn as nn
+
+
+        class Grouped(nn.Module):
+            def __init__(self, channels):
+                super().__init__()
+                self.conv = nn.Conv2d(channels, channels, 3, padding=1, groups=3)
+
+            def forward(self, x):
+                return self.conv(x)
+
+
+        class Squash(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(16, 4)
+
+            def forward(self, x):
+                return self.fc(x.flatten(1))
+        """,
     # a timm-shaped registry: create_model finds the @register_model function by name
     "timm/__init__.py": SIDE_EFFECT + "from .models import create_model\n",
     "timm/models/__init__.py": "from ._factory import create_model\nfrom ._registry import register_model\nfrom .tiny import *\n",
@@ -226,7 +248,7 @@ def run_torch(site: Path, path: Path, shape=(2, 3, 32, 32)):
             spec.loader.exec_module(mod)
             out = mod.Net()(torch.zeros(*{shape!r}))
             print(json.dumps([True, list(out.shape), sum(p.numel() for p in mod.Net().parameters())]))
-        except RuntimeError as e:
+        except (RuntimeError, ValueError, TypeError) as e:
             print(json.dumps([False, str(e).splitlines()[0], 0]))
         """)
     env = dict(os.environ, PYTHONPATH=str(site))
@@ -314,8 +336,9 @@ def test_star_exports_follow_all_else_public_names(env):
     blocks = index.module("fakelib.layers.blocks")
     more = index.module("fakelib.layers.more")
     assert blocks is not None and more is not None
-    assert index.exports(blocks) == {"Widen"}
-    assert "pooled" in index.exports(more) and "_private" not in index.exports(more)
+    assert index.star_binds(blocks, "Widen") and not index.star_binds(blocks, "Hidden")
+    assert index.star_binds(more, "pooled") and not index.star_binds(more, "_private")
+    assert not index.star_binds(more, "nothing_here")
     layers = index.module("fakelib.layers")
     assert index.star_source(layers, "Widen") is blocks
     assert index.star_source(layers, "Hidden") is None
@@ -414,6 +437,12 @@ def test_environment_discovery_without_running_anything(tmp_path):
     assert library_roots(tmp_path, str(python)) == [site, (tmp_path / "src").resolve()]
     with pytest.raises(EnvironmentError_):
         library_roots(tmp_path, str(tmp_path / "missing"))
+    # not a virtual environment (conda): its one lib/pythonX.Y/site-packages, still not run
+    conda = tmp_path / "conda"
+    (conda / "bin").mkdir(parents=True)
+    (conda / "bin" / "python").write_text("#!/bin/sh\nexit 3\n")
+    (conda / "lib" / PY / "site-packages").mkdir(parents=True)
+    assert library_roots(tmp_path, str(conda / "bin" / "python")) == [(conda / "lib" / PY / "site-packages").resolve()]
 
 
 TORCHVISION_MODEL = """\
@@ -475,3 +504,72 @@ def test_bindings_as_python_makes_them(tmp_path):
     info = ProjectIndex().load(pkg / "a.py")
     assert info.from_imports == {"f": ("pkg.b", "f"), "h": ("pkg.b", "h")}
     assert "g" in info.defs and "f" not in info.defs
+
+
+TORCH_STARS = """\
+import torch
+from torch.nn import *
+from torch.nn.functional import *
+
+
+# shapelint: input=(N, 3, 32, 32)
+class Net(Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = Conv2d(3, 8, 3)
+        self.fc = Linear(8 * 30 * 30, 10)
+        self.fc2 = Linear({features}, 2)
+
+    def forward(self, x):
+        return self.fc2(relu(self.fc(torch.flatten(self.conv(x), 1))))
+"""
+
+
+@pytest.mark.parametrize("features", [10, 12])
+def test_star_imports_from_torch(tmp_path, capsys, features):
+    """``from torch.nn import *`` then ``from torch.nn.functional import *``: each name is the member
+    of the star module that has it (Module and Linear of torch.nn, relu of functional)."""
+    path = write_model(tmp_path / str(features), TORCH_STARS.format(features=features))
+    code, findings = check(path, capsys)
+    ok, detail, _ = run_torch(tmp_path, path)
+    if features == 10:
+        assert (code, findings, ok) == (0, [], True)
+    else:
+        assert [(f["code"], f["location"]["row"]) for f in findings] == [("SHP003", 12)] and "receives 10" in findings[0]["message"]
+        assert not ok and "mat1 and mat2" in detail
+
+
+WIRED = """\
+import torch
+import torch.nn as nn
+from fakelib.layers.wired import Grouped, Squash
+
+
+# shapelint: input=(N, {channels}, {size}, {size})
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.grouped = Grouped({channels})
+        self.squash = Squash()
+
+    def forward(self, x):
+        return self.squash(self.grouped(x)[:, :1])
+"""
+
+
+@pytest.mark.parametrize("channels, size, expected", [(3, 4, None), (4, 4, ("SHP005", 10)), (3, 8, ("SHP003", 14))])
+def test_a_failure_inside_a_library_is_reported_at_the_projects_call(env, tmp_path, capsys, channels, size, expected):
+    """The user cannot edit the library: a layer it wires wrong for the caller's values is
+    reported at the project's call (the constructor for a construction, the module call for
+    forward), naming the library's line, and with no fix."""
+    python, _ = env
+    path = write_model(tmp_path / f"w{channels}{size}", WIRED.format(channels=channels, size=size))
+    code, findings = check(path, capsys, "--python", str(python))
+    ok, detail, _ = run_torch(site_of(python), path, (2, channels, size, size))
+    if expected is None:
+        assert (code, findings, ok) == (0, [], True)
+        return
+    [f] = findings
+    assert (f["code"], f["location"]["row"], f["filename"]) == (*expected, str(path))
+    assert "inside fakelib.layers.wired, line" in f["message"] and f["fix"] is None
+    assert not ok

@@ -80,7 +80,10 @@ def interpreter_site_packages(python: Path) -> List[Path]:
     prefix = python.absolute().parent.parent  # bin/python, Scripts/python.exe
     if (prefix / "pyvenv.cfg").is_file():
         return venv_site_packages(prefix)
-    try:  # not a virtual environment: ask it where its libraries are, running none of them
+    found = _lib_dirs(prefix, None)
+    if len(found) == 1:  # a conda environment or a lone installation: its one lib/pythonX.Y
+        return found
+    try:  # several Pythons share the prefix (/usr): ask it where its libraries are, running none of them
         out = subprocess.run([str(python), "-I", "-S", "-c", _ASK], capture_output=True, text=True, timeout=30, check=True).stdout
         paths = [Path(p) for p in json.loads(out)]
     except (OSError, subprocess.SubprocessError, ValueError) as e:

@@ -29,7 +29,21 @@ def package_of(path: Path) -> Tuple[Path, str]:
     return folder, ".".join(parts)
 
 
-_STAR = re.compile(r"\bimport\s+\*")
+_STAR = re.compile(r"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+\*", re.MULTILINE)
+
+
+def _absolute(spec: str, package: str) -> str:
+    """``..x`` seen from ``package`` -> ``a.x``; "" when it climbs above the top."""
+    dots = len(spec) - len(spec.lstrip("."))
+    if not dots:
+        return spec
+    parts = package.split(".") if package else []
+    up = dots - 1
+    if up > len(parts):
+        return ""
+    base = parts[: len(parts) - up]
+    rest = spec[dots:]
+    return ".".join(base + ([rest] if rest else []))
 
 
 def _literal_names(node: cst.BaseExpression) -> Optional[List[str]]:
@@ -57,6 +71,7 @@ class ModuleInfo:
         self.module = module
         self.name = name  # dotted module name ("" when unknown)
         self.is_package = path is not None and path.stem == "__init__"
+        self.library = False  # read from the environment's site-packages, not the project
         self._positions = None
         self._class_lines: Optional[Dict[str, Tuple[int, int]]] = None
         self.imports: Dict[str, str] = {}  # local name -> dotted name it stands for
@@ -186,10 +201,9 @@ class ProjectIndex:
         self.roots: List[Path] = []
         for root in roots or []:
             self.add_root(root)
-        self._library_files: Set[Path] = set()
         self._by_path: Dict[Path, Optional[ModuleInfo]] = {}
         self._by_name: Dict[str, Optional[ModuleInfo]] = {}
-        self._exports: Dict[int, Set[str]] = {}
+        self._star: Dict[Tuple[int, str], Optional[ModuleInfo]] = {}
         self.memo: Dict[str, object] = {}  # per-run caches of library overlays (e.g. timm's registry)
 
     def add_root(self, root: Path) -> None:
@@ -199,7 +213,7 @@ class ProjectIndex:
 
     def is_library(self, info: ModuleInfo) -> bool:
         """Whether a module was read from the environment rather than from the project."""
-        return info.path is not None and info.path.resolve() in self._library_files
+        return info.library
 
     def load(self, path: Path, source: Optional[str] = None, library: bool = False) -> Optional[ModuleInfo]:
         """The parsed file, or None when it cannot be read or parsed."""
@@ -220,11 +234,10 @@ class ProjectIndex:
         if known is not None:
             return known
         root, name = package_of(key)
-        if library:
-            self._library_files.add(key)
-        else:
+        if not library:
             self.add_root(root)
         info = ModuleInfo(path, source, module, name)
+        info.library = library
         self._by_path[key] = info
         if info.name:
             self._by_name.setdefault(info.name, info)
@@ -271,47 +284,59 @@ class ProjectIndex:
                         todo.append(found)
         return list(seen.values())
 
-    def _may_export(self, dotted_name: str, name: str) -> bool:
-        """A cheap test on the text before a parse: a module that never mentions ``name``
-        (and star-imports nothing) cannot export it.  Packages like ``timm.models`` star-import
-        a hundred large files; parsing them all to find one name costs seconds."""
-        if dotted_name in self._by_name:
-            return self._by_name[dotted_name] is not None
-        where = self.locate(dotted_name)
-        if where is None:
+    def _may_export(self, dotted_name: str, name: str, seen: Optional[Set[str]] = None) -> bool:
+        """A cheap test on the text before a parse: a module that never mentions ``name``, and
+        whose star imports (followed as text) never do, cannot export it.  Packages like
+        ``transformers.models`` star-import hundreds of packages; parsing them all to find
+        one name costs minutes."""
+        if self._by_name.get(dotted_name) is not None:
+            return self.star_binds(self._by_name[dotted_name], name)  # type: ignore[arg-type]
+        seen = set() if seen is None else seen
+        if dotted_name in seen:
             return False
+        seen.add(dotted_name)
+        where = self.locate(dotted_name)  # read again for each name: kept, the texts of transformers take hundreds of MB
         try:
-            text = where[0].read_text(encoding="utf-8")
+            text = where[0].read_text(encoding="utf-8") if where is not None else None
         except (OSError, UnicodeDecodeError):
+            text = None
+        if where is None or text is None:
             return False
-        return name in text or _STAR.search(text) is not None
+        if name in text and re.search(rf"\b{re.escape(name)}\b", text):
+            return True
+        is_package = where[0].name == "__init__.py"
+        package = dotted_name if is_package else dotted_name.rpartition(".")[0]
+        for match in _STAR.finditer(text):
+            target = _absolute(match.group(1), package)
+            if target and self._may_export(target, name, seen):
+                return True
+        return False
 
-    def exports(self, info: ModuleInfo) -> Set[str]:
-        """The names ``from M import *`` binds: a literal ``__all__``, else the public names."""
-        key = id(info)
-        if key in self._exports:
-            return self._exports[key]
-        self._exports[key] = set()  # a cycle of star imports adds nothing more
+    def star_binds(self, info: ModuleInfo, name: str) -> bool:
+        """Whether ``from M import *`` binds ``name``: a literal ``__all__``, else the public names.
+
+        Asked for one name at a time: a package's star imports reach hundreds of files
+        (transformers), and only those that may hold the name are parsed."""
         if info.all is not None:
-            names = set(info.all)
-        else:
-            names = {n for n in list(info.defs) + list(info.imports) if not n.startswith("_")}
-            for star in info.stars:
-                other = self.module(star)
-                if other is not None:
-                    names |= self.exports(other)
-        self._exports[key] = names
-        return names
+            return name in info.all
+        return not name.startswith("_") and (info.binds(name) or self.star_source(info, name) is not None)
 
     def star_source(self, info: ModuleInfo, name: str) -> Optional[ModuleInfo]:
         """The module a star import of ``info`` takes ``name`` from (the last one wins)."""
+        key = (id(info), name)
+        if key in self._star:
+            return self._star[key]
+        self._star[key] = None  # a cycle of star imports adds nothing
+        found = None
         for star in reversed(info.stars):
             if not self._may_export(star, name):
                 continue
             other = self.module(star)
-            if other is not None and name in self.exports(other):
-                return other
-        return None
+            if other is not None and self.star_binds(other, name):
+                found = other
+                break
+        self._star[key] = found
+        return found
 
     def split(self, qualname: str) -> Optional[Tuple[ModuleInfo, List[str]]]:
         """``pkg.mod.Name.attr`` -> (module pkg.mod, ["Name", "attr"]).

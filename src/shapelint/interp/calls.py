@@ -178,24 +178,36 @@ class Calls:
         return UNKNOWN
 
     def call(self, callee: Any, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
+        if site.info.library:
+            return self._call(callee, args, kwargs, site, sites, phase)
+        self.project_calls.append(site)  # where a failure inside a library is reported
+        try:
+            return self._call(callee, args, kwargs, site, sites, phase)
+        finally:
+            self.project_calls.pop()
+
+    def _call(self, callee: Any, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
         self.current_site = site
         if isinstance(callee, Partial):
             merged = dict(callee.kwargs)
             merged.update(kwargs)
             bound: List[Optional[Site]] = [None] * len(callee.args)
             extra = ArgSites(bound + list(sites.positional), dict(sites.keywords))
-            return self.call(callee.func, list(callee.args) + list(args), merged, site, extra, phase)
+            return self._call(callee.func, list(callee.args) + list(args), merged, site, extra, phase)
         if isinstance(callee, TorchRef):
             if callee.qualname == "torch._assert" and args and isinstance(site.node, cst.Call) and site.node.args:
                 self.check_assert(args[0], site.node.args[0].value, Frame(site.info, {}, phase=phase), site)
-            return self.call_torch(callee.qualname, args, kwargs, site, sites)
+            made = self.call_torch(callee.qualname, args, kwargs, site, sites)
+            if isinstance(made, ModuleObj) and site.info.library and self.project_calls:
+                self.built_from[id(made)] = (made, self.project_calls[-1])  # its construction's project call
+            return made
         if isinstance(callee, ClassRef):
             if self.is_module_class(callee):
                 return self.instantiate(callee, args, kwargs, site, sites)
             return UNKNOWN
         if isinstance(callee, FuncRef):
             overlay = OVERLAYS.get((callee.info.name, callee.name))
-            if overlay is not None and self.index.is_library(callee.info):
+            if overlay is not None and callee.info.library:
                 return overlay(self, callee, args, kwargs, site, sites)
             return self.call_function(callee, args, kwargs, sites, phase)
         if isinstance(callee, BoundMethod):

@@ -4,7 +4,7 @@ the small helpers on values (truth, plainness, merging paths)."""
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -82,10 +82,21 @@ class Reporter:
         self.failures: List[Tuple[Failure, Site, str, Optional[Site]]] = []
         self._seen: set = set()
         self.rows: List[Row] = []
+        # a place in an installed library -> the project's call that led there (None: keep it)
+        self.anchor: Optional[Callable[[Site], Optional[Site]]] = None
 
-    def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", call: Optional[Site] = None) -> None:
+    def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", call: Optional[Site] = None, outer: Optional[Site] = None) -> None:
+        """``outer``: the project's call that built a library's layer, for a failure of its construction."""
         if failure is None or site is None:
             return
+        if self.anchor is not None and self.anchor(site) is not None:
+            outer = outer or self.anchor(site)
+        else:
+            outer = None
+        if outer is not None:  # the user cannot edit the library: report at their call, without a fix
+            where = f"inside {site.info.name}, line {site.info.line(site.node)}"
+            failure = replace(failure, message=f"{failure.message} ({where})", arg=None, suggestion=None)
+            site, call = outer, None
         key = (id(site.node), failure.kind, failure.message)
         if key in self._seen:
             return

@@ -12,10 +12,10 @@ from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 import libcst as cst
 
 from ..extract.index import ModuleInfo, ProjectIndex
-from ..layers import UNKNOWN
+from ..layers import UNKNOWN, lookup
 from .builtins import BUILTINS
 from .calls import Calls
-from .classes import Classes
+from .classes import CONTAINER_QUALNAMES, Classes
 from .common import MAX_STEPS, Budget, Frame, Reporter
 from .expressions import Expressions
 from .library import LIBRARY
@@ -33,6 +33,17 @@ def _modelled(qual: str) -> bool:
     return head in _MODELLED or qual in LIBRARY or any(key.startswith(head + ".") for key in LIBRARY)
 
 
+def _modelled_star(info: ModuleInfo, name: str) -> Any:
+    """A name from ``from torch.nn import *``: the star module whose member the interpreter
+    has a model of (``Conv2d`` of torch.nn, not of torch.nn.functional), else the last one."""
+    stars = [s for s in reversed(info.stars) if _modelled(s)]
+    for star in stars:
+        qual = f"{star}.{name}"
+        if lookup(qual) is not None or qual in LIBRARY or qual in CONTAINER_QUALNAMES or qual == "torch.nn.Module":
+            return TorchRef(qual)
+    return TorchRef(f"{stars[0]}.{name}") if stars else UNKNOWN
+
+
 class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
     """Interprets the code of one project; one instance per checked file run."""
 
@@ -40,6 +51,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self.index = index
         self.training = UNKNOWN if training is None else training  # a module's ``self.training``
         self.reporter = reporter or Reporter()
+        self.reporter.anchor = self._anchor
+        self.project_calls: List[Site] = []  # calls written in the project's files, innermost last
+        self.built_from: Dict[int, Tuple[Any, Site]] = {}  # id(a library's layer) -> (it, the project call building it)
         self.steps = 0
         self.depth = 0
         self.names: Dict[int, str] = {}  # id(ModuleObj) -> named_modules name, during forward
@@ -52,6 +66,12 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         # the model's forward and its parameters left at their defaults (a caller may pass them)
         self.guessed: Tuple[Optional[cst.FunctionDef], FrozenSet[str]] = (None, frozenset())
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
+
+    def _anchor(self, site: Site) -> Optional[Site]:
+        """For a failure inside an installed library: the project's call that led there."""
+        if not site.info.library or not self.project_calls:
+            return None
+        return self.project_calls[-1]
 
     # ------------------------------------------------------------------ budget
     def tick(self) -> None:
@@ -85,7 +105,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
             elif (source := self.index.star_source(info, name)) is not None:
                 value = self.member(source, name)
             else:  # ``from torch.nn import *``: the interpreter models those modules itself
-                value = next((TorchRef(f"{s}.{name}") for s in reversed(info.stars) if _modelled(s)), UNKNOWN)
+                value = _modelled_star(info, name)
             info.globals[name] = value
             return value
         finally:

@@ -318,7 +318,8 @@ class TorchCalls:
         target = obj.arg_sites.get(failure.arg) if failure.arg else None
         if target is not None and not at_block_input:
             target = target.innermost
-        self.reporter.fail(failure, target or obj.site, note, obj.site)
+        built = self.built_from.get(id(obj)) if failure.stage == "init" else None
+        self.reporter.fail(failure, target or obj.site, note, obj.site, outer=built[1] if built else None)
 
     def note(self, op: str, out: Any, before: Any, site: Site) -> Note:
         """For a flatten or reshape: how the merged last dim was made, e.g. 16×5×5."""

@@ -254,7 +254,7 @@ class Upsample(Layer):
             self.signature = (Param("size", None), Param("scale_factor", None))
 
     def check(self, cfg: Bound) -> Optional[Failure]:
-        if isinstance(cfg["scale_factor"], list):  # float(scale_factor): only a tuple is taken per dim
+        if isinstance(cfg["scale_factor"], list) and cfg["scale_factor"]:  # float(scale_factor) unless falsy
             return Failure(ARGS, f"{self.name} scale_factor must be a number or a tuple, not a list", arg="scale_factor", suggestion=tuple(cfg["scale_factor"]), stage="init")
         return None
 
@@ -262,7 +262,7 @@ class Upsample(Layer):
         mode = self.fixed_mode or cfg["mode"]
         align = True if self.fixed_mode == "bilinear" else cfg.get("align_corners")
         scale = cfg["scale_factor"]
-        if known(scale) and not isinstance(scale, tuple) and not scale:
+        if known(scale) and not scale:
             scale = None  # the module keeps ``float(scale_factor) if scale_factor else None``
         return interpolate_shape(self.name, inputs[0], cfg["size"], scale, mode, align, cfg.get("recompute_scale_factor"))
 
