@@ -112,6 +112,20 @@ class _Iter:
     items: Tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class Endless:
+    """``itertools.repeat(x)``, ``cycle(seq)``, ``count(start, step)``: never exhausted, so
+    never iterated whole; ``zip`` and ``islice`` take the items they need."""
+
+    items: Tuple[Any, ...]  # the period (``count``: the start)
+    step: Any = None  # for ``count``: the increment
+
+    def take(self, n: int) -> List[Any]:
+        if self.step is not None:
+            return [self.items[0] + i * self.step for i in range(n)]
+        return [self.items[i % len(self.items)] for i in range(n)] if self.items else []
+
+
 def _dim_value(d: Any) -> Any:
     if is_int(d):
         return d

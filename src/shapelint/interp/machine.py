@@ -18,7 +18,7 @@ from .calls import Calls
 from .classes import Classes
 from .common import MAX_STEPS, Budget, Frame, Reporter
 from .expressions import Expressions
-from .library import LIBRARY
+from .overlays import CONSTANTS, LIBRARY, MODULES
 from .statements import Statements
 from .torch_calls import TorchCalls
 from .values import ClassRef, FuncRef, ModuleRef, Site, TorchRef
@@ -73,7 +73,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
 
     def resolve_qualname(self, qual: str, depth: int = 0) -> Any:
         head = qual.split(".")[0]
-        if head == "torch" or qual in LIBRARY or head in ("math", "collections", "functools", "typing", "operator"):
+        if qual in CONSTANTS:
+            return CONSTANTS[qual]
+        if head == "torch" or qual in LIBRARY or head in MODULES:
             return TorchRef(qual)
         if depth > 8:
             return UNKNOWN

@@ -9,7 +9,8 @@ import libcst as cst
 from ..layers import UNKNOWN
 from ..layers.core import is_int
 from .common import _AUG, _NOT_MODULES, Frame, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
-from .values import FuncRef, ModuleObj, Site
+from .overlays.arrays import rows
+from .values import ConstTensor, FuncRef, ModuleObj, Site
 
 
 class Statements:
@@ -213,4 +214,6 @@ class Statements:
             return list(value.children.keys())
         if isinstance(value, _Iter):
             return list(value.items)
+        if isinstance(value, ConstTensor) and value.shape:
+            return rows(value)
         return None

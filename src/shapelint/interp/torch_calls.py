@@ -12,8 +12,9 @@ from ..layers.reshape import flatten_shape
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, transpose, unsqueeze
 from .classes import CONTAINER_QUALNAMES
 from .common import ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
-from .library import LIBRARY
-from .values import ModuleObj, Note, Parameter, Site, Tensor
+from .overlays import LIBRARY
+from .overlays.arrays import array_function, array_method, plain
+from .values import ConstTensor, ModuleObj, Note, Parameter, Site, Tensor
 
 # functions and methods that keep the shape of their first tensor argument
 PRESERVING = {
@@ -45,6 +46,11 @@ class TorchCalls:
             return obj
         if qual in LIBRARY:
             return LIBRARY[qual](self, args, kwargs)
+        if any(isinstance(a, ConstTensor) for a in [*args, *kwargs.values()]):
+            found = array_function(qual.rsplit(".", 1)[-1], args, kwargs) if qual.count(".") == 1 else NotImplemented
+            if found is not NotImplemented:
+                return found
+            args, kwargs = [plain(a) for a in args], {k: plain(v) for k, v in kwargs.items()}
         if qual in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             t = args[0] if args else kwargs.get("data")
             return Parameter(t.shape if isinstance(t, Tensor) else None)
@@ -98,6 +104,11 @@ class TorchCalls:
 
     def tensor_method(self, t: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any], site: Site, label: str = "") -> Any:
         """``t.name(*args)``; ``label`` names it in messages when called as a function."""
+        if isinstance(t, ConstTensor):
+            found = array_method(t, name, args, kwargs)
+            if found is not NotImplemented:
+                return found
+            t = plain(t)
         shape = t.shape
         if name in PRESERVING:
             return t

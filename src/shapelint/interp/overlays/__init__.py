@@ -1,0 +1,20 @@
+"""Library overlays: one file per modelled library, each a table of the members it models.
+
+An overlay stands in for a library the checked code imports (never imported itself): a
+call of a member listed in ``MEMBERS`` runs the overlay on the known argument values, a
+name listed in ``CONSTANTS`` is its value; any other member of these libraries is
+UNKNOWN.  A new overlay is a new file here and one entry in ``OVERLAYS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, FrozenSet
+
+from . import collections, functools, itertools, math, numpy, operator, re, torch
+
+OVERLAYS = (collections, functools, itertools, math, numpy, operator, re, torch)
+
+LIBRARY: Dict[str, Any] = {k: v for o in OVERLAYS for k, v in o.MEMBERS.items()}
+CONSTANTS: Dict[str, Any] = {k: v for o in OVERLAYS for k, v in getattr(o, "CONSTANTS", {}).items()}
+# top-level names whose members are read through an overlay (or are UNKNOWN), never as project code
+MODULES: FrozenSet[str] = frozenset({q.split(".")[0] for q in LIBRARY} | {"typing"})
