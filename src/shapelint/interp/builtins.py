@@ -288,6 +288,9 @@ def _enumerate(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
 def _convert(kind: Any) -> Callable[..., Any]:
     @_builtin
     def convert(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+        if kind is dict and kwargs:  # dict(a=1), dict(pairs, a=1)
+            base = convert(m, args, {})
+            return UNKNOWN if not isinstance(base, dict) else {**base, **kwargs}
         if not args:
             return kind()
         v = args[0]

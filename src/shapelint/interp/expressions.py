@@ -220,7 +220,8 @@ class Expressions:
                 else:
                     r = UNKNOWN
             elif isinstance(op, (cst.In, cst.NotIn)):
-                if _plain(left) and _plain(right) and isinstance(right, (list, tuple, dict, str)):
+                searched = list(right.keys()) if isinstance(right, dict) else right  # a dict's values are never looked at
+                if _plain(left) and _plain(searched) and isinstance(right, (list, tuple, dict, str)):
                     try:
                         r = left in right
                     except TypeError:

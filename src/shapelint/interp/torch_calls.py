@@ -32,6 +32,7 @@ TENSOR_METHOD_FUNCS = {
     "flatten", "reshape", "permute", "transpose", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin", "t",
     "swapaxes", "swapdims",
 }
+VALUE_METHODS = {"tolist", "item", "numpy", "data_ptr", "__len__"}
 CREATORS = {"zeros", "ones", "randn", "rand", "empty", "full"}
 
 
@@ -109,6 +110,8 @@ class TorchCalls:
             if found is not NotImplemented:
                 return found
             t = plain(t)
+        if name in VALUE_METHODS:
+            return UNKNOWN  # Python values read out of a tensor whose values are not known
         shape = t.shape
         if name in PRESERVING:
             return t

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import struct
+from fractions import Fraction
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ...layers import UNKNOWN
@@ -37,6 +38,21 @@ def f32(x: float) -> float:
         return float(struct.unpack("f", struct.pack("f", x))[0])
     except OverflowError:
         return math.copysign(math.inf, x)
+
+
+def round_f32(q: Fraction) -> float:
+    """An exact value rounded once to the nearest float32 (ties to even): what a float32
+    fused multiply-add gives, without the double rounding of going through a double."""
+    x = f32(float(q))
+    if not math.isfinite(x):
+        return x
+    bits = struct.unpack("<i", struct.pack("<f", x))[0]
+    near = [x]
+    for b in (bits - 1, bits + 1):
+        c = struct.unpack("<f", struct.pack("<i", max(min(b, 2**31 - 1), -(2**31))))[0]
+        if math.isfinite(c):
+            near.append(c)
+    return min(near, key=lambda c: (abs(Fraction(c) - q), struct.unpack("<i", struct.pack("<f", c))[0] & 1))
 
 
 def dims(t: Tensor) -> Tuple[int, ...]:
@@ -233,7 +249,11 @@ _ARITH: Dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _rint(x: float) -> float:
-    return float(round(x)) if math.isfinite(x) else x
+    """Round half to even, keeping the sign of a zero (``round(-0.5)`` is -0.0)."""
+    if not math.isfinite(x):
+        return x
+    r = float(round(x))
+    return math.copysign(r, x) if r == 0 else r
 
 
 UNARY: Dict[str, Callable[[float], float]] = {

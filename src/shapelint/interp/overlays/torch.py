@@ -13,7 +13,7 @@ from ...layers.tensor import cat, stack
 from ..builtins import _builtin
 from ..common import _after, _assumed
 from ..values import Tensor
-from .arrays import MAX_ELEMS, dtype_of, f32, from_nested, infer_dtype, make
+from .arrays import MAX_ELEMS, dtype_of, f32, from_nested, infer_dtype, make, round_f32
 
 if TYPE_CHECKING:
     from ..machine import Machine
@@ -66,9 +66,11 @@ def _numbers(*values: Any) -> bool:
     return all(isinstance(v, (int, float)) and (not isinstance(v, float) or math.isfinite(v)) for v in values)
 
 
-def _fma(a: float, b: int, c: float) -> float:
-    """``a * b + c`` rounded once, as the fused multiply-add torch's CPU kernels compile to."""
-    return float(Fraction(a) * b + Fraction(c))
+def _fma(a: float, b: int, c: float, dtype: str) -> float:
+    """``a * b + c`` rounded once to ``dtype``, as the fused multiply-add torch's CPU
+    kernels compile to."""
+    q = Fraction(a) * b + Fraction(c)
+    return round_f32(q) if dtype == "float32" else float(q)
 
 
 @_builtin
@@ -92,7 +94,7 @@ def _linspace(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     s, e = r(start), r(end)
     step = r(r(e - s) / (steps - 1))
     half = steps // 2
-    out = [r(_fma(step, i, s)) if i < half else r(_fma(-step, steps - i - 1, e)) for i in range(steps)]
+    out = [_fma(step, i, s, dtype) if i < half else _fma(-step, steps - i - 1, e, dtype) for i in range(steps)]
     return make(out, (steps,), dtype, "torch")
 
 
@@ -123,10 +125,10 @@ def _arange(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     values = []
     for i in range(n):
         if i < blocked:
-            base = r(_fma(step, i - i % VECTOR, start))
-            values.append(_fma(step, i % VECTOR, base))
+            base = r(_fma(step, i - i % VECTOR, start, "float64"))  # accumulated in double
+            values.append(_fma(step, i % VECTOR, base, "float64"))
         else:
-            values.append(_fma(step, i, start))
+            values.append(_fma(step, i, start, "float64"))
     return make(values, (n,), dtype, "torch")
 
 
