@@ -32,6 +32,7 @@ from shapelint.interp.values import ConstTensor, Tensor
 from shapelint.layers import UNKNOWN
 
 HEADER = """\
+import collections.abc
 import functools
 import itertools
 import math
@@ -136,6 +137,8 @@ EXPRESSIONS = [
     "(torch.tensor([1.7, -1.7]).int().tolist(), torch.tensor([1, 2], dtype=torch.int32).float().tolist(), torch.tensor([0.5, 1.5, 2.5]).round().tolist())",
     "torch.cumsum(torch.tensor([0.1, 0.2, 0.3]), 0).tolist()",
     "[t.item() for t in torch.arange(4)][::-1]",
+    "(torch.Tensor.tolist(torch.arange(3)), torch.linspace(0, 1, 5)[2].item(), torch.tensor([[1, 2], [3, 4]])[-1].tolist())",
+    "[isinstance(v, collections.abc.Iterable) for v in (3, 'a', [1], {}, 2.5)]",
 ]
 
 
@@ -173,6 +176,17 @@ def rests_on_unknown(v) -> bool:
     if isinstance(v, (list, tuple)):
         return any(rests_on_unknown(e) for e in v)
     return v is UNKNOWN
+
+
+def test_a_return_under_an_undecided_condition_makes_the_result_unknown(tmp_path):
+    """timm's ``_ntuple``: with ``x`` unknown, either return may be the one taken."""
+    path = tmp_path / "values.py"
+    path.write_text(HEADER + "def f(x):\n    if isinstance(x, collections.abc.Iterable):\n        return tuple(x)\n    return tuple(repeat(x, 2))\n")
+    index = ProjectIndex()
+    machine = Machine(index)
+    fn = machine.global_value(index.load(path), "f")
+    assert machine.call_function(fn, [UNKNOWN], {}, phase="init") is UNKNOWN
+    assert machine.call_function(fn, [3], {}, phase="init") == (3, 3)
 
 
 def test_any_and_all_are_known_when_one_item_decides(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..layers import UNKNOWN
 from ..layers.core import is_int
@@ -387,9 +387,17 @@ def _isinstance(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
             return True
         return False if all(isinstance(n, str) and n.startswith("py:") for n in names) else UNKNOWN
     if isinstance(v, (list, tuple, int, float, str, dict)) and not isinstance(v, bool):
-        if all(isinstance(n, str) and (n.startswith("py:") or n == "torch.Tensor") for n in names):
-            return any(type(v).__name__ == n[3:] for n in names if n.startswith("py:"))
+        if all(isinstance(n, str) and (n.startswith("py:") or n == "torch.Tensor" or n in _ABCS) for n in names):
+            return any(type(v).__name__ == n[3:] if n.startswith("py:") else isinstance(v, _ABCS.get(n, ())) for n in names)
     return UNKNOWN
+
+
+# abstract base classes model code tests plain values against (``_ntuple``'s Iterable)
+_ABCS: Dict[str, Tuple[type, ...]] = {
+    f"{module}.{name}": kinds
+    for module in ("collections.abc", "typing")
+    for name, kinds in {"Iterable": (list, tuple, str, dict), "Sequence": (list, tuple, str), "Mapping": (dict,), "Collection": (list, tuple, str, dict)}.items()
+}
 
 
 @_builtin

@@ -12,7 +12,7 @@ from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
 from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values
 from .overlays import CONSTANTS
-from .overlays.arrays import Refused, elementwise, plain
+from .overlays.arrays import Refused, elementwise, index, plain
 from .overlays.support import narrow_format
 from .values import BoundMethod, ClassRef, ConstTensor, FuncRef, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Site, Tensor, TorchRef
 
@@ -305,8 +305,14 @@ class Expressions:
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
                 return self.slice_value(base, node.slice[0].slice, frame)
             return UNKNOWN
+        if isinstance(base, ConstTensor) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = self.eval(node.slice[0].slice.value, frame)
+            try:
+                return index(base, key)
+            except Refused:
+                base = plain(base)
         if isinstance(base, Tensor):
-            return self.tensor_index(base, node, frame)
+            return self.tensor_index(plain(base), node, frame)
         key = self.eval(node.slice[0].slice.value, frame)
         if isinstance(base, (list, tuple, str)) and is_int(key):
             try:

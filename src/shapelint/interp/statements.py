@@ -106,13 +106,24 @@ class Statements:
                     pass
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
-        """Make every name (and self attribute) a statement assigns unknown."""
+        """Make every name (and self attribute) a statement assigns unknown; a ``return``
+        inside it makes the function's result unknown (it may have returned there)."""
         names: List[str] = []
         attrs: List[str] = []
+        returns: List[bool] = []
 
         class V(cst.CSTVisitor):
             def visit_Name(self, node: cst.Name) -> None:
                 pass
+
+            def visit_Return(self, node: cst.Return) -> None:
+                returns.append(True)
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return False  # a nested function's returns are its own
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:
+                return False
 
             def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
                 _targets(node.target, names, attrs)
@@ -129,6 +140,8 @@ class Statements:
         stmt.visit(V())
         for n in names:
             frame.env[n] = UNKNOWN
+        if returns:
+            frame.early.append(UNKNOWN)
         me = frame.env.get("self")
         if isinstance(me, ModuleObj) and attrs:
             for a in attrs:

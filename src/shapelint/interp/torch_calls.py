@@ -47,6 +47,8 @@ class TorchCalls:
             return obj
         if qual in LIBRARY:
             return LIBRARY[qual](self, args, kwargs)
+        if qual.startswith("torch.Tensor.") and qual.count(".") == 2 and args and isinstance(args[0], Tensor):
+            return self.tensor_method(args[0], qual.rsplit(".", 1)[1], list(args[1:]), kwargs, site)  # torch.Tensor.tolist(t)
         if any(isinstance(a, ConstTensor) for a in [*args, *kwargs.values()]):
             found = array_function(qual.rsplit(".", 1)[-1], args, kwargs) if qual.count(".") == 1 else NotImplemented
             if found is not NotImplemented:
