@@ -201,7 +201,7 @@ BOUNDED = [
     "list(repeat(1, 10 ** 9))", "list(product(range(100), repeat=5))", "list(repeat(1))", "list(cycle([1]))",
     "list(itertools.count())", "list(islice(itertools.count(), 10 ** 9))", "math.comb(10 ** 6, 3)", "math.factorial(10 ** 5)",
     "1 << 10 ** 9", "pow(7, 10 ** 9)", "f'{1:999999999}'", "'%999999999d' % 1", "'{:999999999}'.format(1)",
-    "'x'.zfill(10 ** 9)", "'x'.center(10 ** 9)", "re.match(r'(a+)+b', 'a' * 40)", "re.match(r'(a|aa)*b', 'a' * 40)",
+    "'%*d' % (10 ** 9, 1)", "round(7, -10 ** 9)", "('a' * 4000).replace('a', 'b' * 4000)", "'x'.zfill(10 ** 9)", "'x'.center(10 ** 9)", "re.match(r'(a+)+b', 'a' * 40)", "re.match(r'(a|aa)*b', 'a' * 40)",
     "re.match(r'(a)\\1', 'aa')", "re.split(r'\\d', 'a1' * 1000)", "torch.arange(10 ** 7).tolist()",
     "torch.linspace(0, 1, 10 ** 6).tolist()", "list(zip([1], strict=True, fill=1))", "list(zip([1, 2], [1], strict=True))",
 ]

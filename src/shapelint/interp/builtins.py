@@ -91,6 +91,8 @@ def str_method(obj: str, name: str, args: List[Any], kwargs: Dict[str, Any]) -> 
     elif name in _STR_PLAIN:
         if set(kwargs) - _STR_KEYWORDS:
             return UNKNOWN
+        if name == "replace" and len(args) > 1 and isinstance(args[1], str) and len(obj) * (len(args[1]) + 1) > MAX_STR * 64:
+            return UNKNOWN  # the result could be huge before it is capped
         out = getattr(obj, name)(*args, **kwargs)
     else:
         return UNKNOWN
@@ -357,7 +359,7 @@ def _abs(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
 @_builtin
 def _round(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     ndigits = args[1] if len(args) == 2 else kwargs.get("ndigits")
-    if len(args) in (1, 2) and _numbers(args[:1]) and (ndigits is None or is_int(ndigits)) and not set(kwargs) - {"ndigits"}:
+    if len(args) in (1, 2) and _numbers(args[:1]) and (ndigits is None or is_int(ndigits) and abs(ndigits) <= 400) and not set(kwargs) - {"ndigits"}:
         try:
             return round(args[0], ndigits)
         except (OverflowError, ValueError):

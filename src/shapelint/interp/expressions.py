@@ -263,7 +263,7 @@ class Expressions:
             return UNKNOWN
         if isinstance(op, (cst.Power, cst.LeftShift)) and isinstance(right, (int, float)) and abs(right) > 64:
             return UNKNOWN
-        if isinstance(op, cst.Modulo) and isinstance(left, str) and not narrow_format(left):
+        if isinstance(op, cst.Modulo) and isinstance(left, str) and (not narrow_format(left) or "*" in left):
             return UNKNOWN  # ``"%99999999d" % x``
         if isinstance(op, cst.Multiply) and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
             count = right if isinstance(right, int) else left
