@@ -189,6 +189,27 @@ def test_a_return_under_an_undecided_condition_makes_the_result_unknown(tmp_path
     assert machine.call_function(fn, [3], {}, phase="init") == (3, 3)
 
 
+def test_a_change_under_an_undecided_condition_makes_the_object_unknown(tmp_path):
+    path = tmp_path / "values.py"
+    path.write_text("def f(x):\n    layers = [1]\n    d = {}\n    if x:\n        layers.append(2)\n        d['a'] = 1\n    return layers, d\n")
+    index = ProjectIndex()
+    machine = Machine(index)
+    fn = machine.global_value(index.load(path), "f")
+    assert machine.call_function(fn, [UNKNOWN], {}, phase="init") == (UNKNOWN, UNKNOWN)
+    assert machine.call_function(fn, [True], {}, phase="init") == ([1, 2], {"a": 1})
+
+
+@pytest.mark.parametrize("n", [64, 65, 400])
+def test_loop_nests_are_followed_up_to_a_bound(tmp_path, n):
+    """timm's TinyViT fills a buffer from a 196 x 196 loop nest: past MAX_LOOP_WORK
+    iterations the nest is not followed (what it changes is unknown), within the budget."""
+    source = f"def f():\n    out = []\n    for i in range({n}):\n        for j in range({n}):\n            out.append(i * j)\n    return out\nV = f()\n"
+    start = time.monotonic()
+    ours, python = evaluate(tmp_path, source, ["V"])
+    assert ours["V"] == (python["V"] if n * n <= 4096 else UNKNOWN)
+    assert time.monotonic() - start < 10
+
+
 def test_any_and_all_are_known_when_one_item_decides(tmp_path):
     path = tmp_path / "values.py"
     path.write_text(HEADER + "def f(x):\n    return any([x, True]), all([x, False])\n")

@@ -13,8 +13,19 @@ from .overlays.arrays import rows
 from .values import ConstTensor, FuncRef, ModuleObj, Site
 
 
+# methods that change the object they are called on: a statement not followed that calls
+# them leaves that object unknown
+MUTATORS = {
+    "append", "extend", "insert", "update", "setdefault", "pop", "popitem", "remove", "clear",
+    "sort", "reverse", "add_module", "register_module", "register_buffer", "register_parameter",
+}
+MAX_LOOP_WORK = 4096  # iterations of a loop nest (the product of the lengths) followed one by one
+
+
 class Statements:
     """Executes statements over a frame."""
+
+    loop_work: int  # iterations of the enclosing loops, multiplied
 
     def exec_block(self, block: Any, frame: Frame) -> None:
         body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
@@ -119,6 +130,11 @@ class Statements:
             def visit_Return(self, node: cst.Return) -> None:
                 returns.append(True)
 
+            def visit_Call(self, node: cst.Call) -> None:  # ``layers.append(...)`` changes ``layers``
+                f = node.func
+                if isinstance(f, cst.Attribute) and f.attr.value in MUTATORS and not (isinstance(f.value, cst.Name) and f.value.value == "self"):
+                    _targets(f.value, names, attrs)
+
             def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
                 return False  # a nested function's returns are its own
 
@@ -126,7 +142,8 @@ class Statements:
                 return False
 
             def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-                _targets(node.target, names, attrs)
+                target = node.target
+                _targets(target.value if isinstance(target, cst.Subscript) else target, names, attrs)  # ``d[k] = v`` changes ``d``
 
             def visit_AugAssign(self, node: cst.AugAssign) -> None:
                 _targets(node.target, names, attrs)
@@ -196,20 +213,25 @@ class Statements:
 
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))
-        if items is None:
-            self.forget(stmt, frame)
+        outer = self.loop_work
+        if items is None or outer * len(items) > MAX_LOOP_WORK:
+            self.forget(stmt, frame)  # unknown, or nested loops too long to follow within the budget
             return
         broke = False
-        for item in items:
-            self.tick()
-            self.assign(stmt.target, item, frame, None)
-            try:
-                self.exec_block(stmt.body, frame)
-            except _Break:
-                broke = True
-                break
-            except _Continue:
-                continue
+        self.loop_work = outer * max(len(items), 1)
+        try:
+            for item in items:
+                self.tick()
+                self.assign(stmt.target, item, frame, None)
+                try:
+                    self.exec_block(stmt.body, frame)
+                except _Break:
+                    broke = True
+                    break
+                except _Continue:
+                    continue
+        finally:
+            self.loop_work = outer
         if not broke and stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, frame)
 
