@@ -12,7 +12,6 @@ from .common import _AUG, _NOT_MODULES, Frame, _Break, _Continue, _Iter, _plain,
 from .overlays.arrays import rows
 from .values import ConstTensor, FuncRef, ModuleObj, Site
 
-
 # methods that change the object they are called on: a statement not followed that calls
 # them leaves that object unknown
 MUTATORS = {
