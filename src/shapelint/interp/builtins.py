@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 
 from ..layers import UNKNOWN
 from ..layers.core import is_int
-from .common import MAX_LOOP, ArgSites, Endless, Sym, _Iter, _plain, _truth
+from .common import MAX_LOOP, Endless, Sym, _Iter, _plain, _truth, call_value, narrow_format
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -104,8 +104,6 @@ def str_method(obj: str, name: str, args: List[Any], kwargs: Dict[str, Any]) -> 
 def _format(template: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     """``str.format`` with positional, indexed and keyword fields on plain scalars; no
     attribute or item lookups in fields, no wide fields."""
-    from .overlays.support import narrow_format
-
     if not narrow_format(template) or not all(_scalar(a) for a in [*args, *kwargs.values()]):
         return UNKNOWN
     try:
@@ -169,17 +167,6 @@ def _zip(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     return _Iter(tuple(zip(*cols)))
 
 
-def _call(m: Machine, fn: Any, args: List[Any]) -> Any:
-    """Call a value model code passed in (``key=``, ``map``), keeping the current call site."""
-    site = m.current_site
-    if site is None:
-        return UNKNOWN
-    try:
-        return m.call(fn, list(args), {}, site, ArgSites([None] * len(args), {}), "init")
-    finally:
-        m.current_site = site
-
-
 @_builtin
 def _any(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     return _any_all(m, args, kwargs, True)
@@ -209,7 +196,7 @@ def _map(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     zipped = _zip(m, args[1:], {})
     if not isinstance(zipped, _Iter):
         return UNKNOWN
-    return _Iter(tuple(_call(m, args[0], list(row)) for row in zipped.items))
+    return _Iter(tuple(call_value(m, args[0], list(row)) for row in zipped.items))
 
 
 @_builtin
@@ -219,7 +206,7 @@ def _filter(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         return UNKNOWN
     kept = []
     for item in items:
-        t = _truth(item if args[0] is None else _call(m, args[0], [item]))
+        t = _truth(item if args[0] is None else call_value(m, args[0], [item]))
         if t is None:
             return UNKNOWN
         if t:
@@ -229,7 +216,7 @@ def _filter(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
 
 def _keyed(m: Machine, items: List[Any], key: Any) -> Optional[List[Any]]:
     """The sort keys of ``items`` (the items themselves when ``key`` is None), if all plain."""
-    keys = items if key is None else [_call(m, key, [i]) for i in items]
+    keys = items if key is None else [call_value(m, key, [i]) for i in items]
     return keys if all(_plain(k) for k in keys) else None
 
 

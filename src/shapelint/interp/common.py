@@ -4,6 +4,7 @@ the small helpers on values (truth, plainness, merging paths)."""
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -17,6 +18,9 @@ from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Te
 MAX_STEPS = 400_000
 MAX_DEPTH = 60
 MAX_LOOP = 4096
+MAX_WIDTH = 4  # digits of a field width or precision in a format spec (at most 9999)
+MAX_FORMAT = 512  # characters of a format string
+_WIDE = re.compile(r"\d{%d,}" % (MAX_WIDTH + 1))
 
 
 class Budget(Exception):
@@ -318,3 +322,21 @@ def _targets(target: cst.BaseExpression, names: List[str], attrs: List[str]) -> 
     elif isinstance(target, (cst.Tuple, cst.List)):
         for el in target.elements:
             _targets(el.value, names, attrs)
+
+
+def narrow_format(spec: str) -> bool:
+    """A format string whose widths and precisions are small (no ``{:999999999}``)."""
+    return len(spec) <= MAX_FORMAT and _WIDE.search(spec) is None
+
+
+def call_value(m: Any, fn: Any, args: List[Any]) -> Any:
+    """Call a value model code handed to a library function (``key=``, ``map``, ``reduce``):
+    a lambda, a user function, a builtin, ``operator.mul``.  Builtins answering a call
+    change ``m.current_site``; it is put back afterwards."""
+    site = m.current_site
+    if site is None:
+        return UNKNOWN
+    try:
+        return m.call(fn, list(args), {}, site, ArgSites([None] * len(args), {}), "init")
+    finally:
+        m.current_site = site

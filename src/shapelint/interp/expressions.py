@@ -10,10 +10,9 @@ from ..layers import UNKNOWN
 from ..layers.core import is_int
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
-from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values
+from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values, narrow_format
 from .overlays import CONSTANTS
 from .overlays.arrays import Refused, elementwise, index, plain
-from .overlays.support import narrow_format
 from .values import BoundMethod, ClassRef, ConstTensor, FuncRef, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Site, Tensor, TorchRef
 
 _CONVERSIONS: Dict[str, Callable[[Any], str]] = {"r": repr, "s": str, "a": ascii}

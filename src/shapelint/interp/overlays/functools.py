@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any, Dict, List
 
 from ...layers import UNKNOWN
 from ..builtins import _builtin
+from ..common import call_value
 from ..values import Partial
-from .support import call_value, known_items
+from .support import known_items
 
 if TYPE_CHECKING:
     from ..machine import Machine

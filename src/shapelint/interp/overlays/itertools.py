@@ -11,8 +11,8 @@ import libcst as cst
 from ...layers import UNKNOWN
 from ...layers.core import is_int
 from ..builtins import _builtin
-from ..common import Endless, _Iter
-from .support import MAX_ITEMS, call_value, known_items
+from ..common import Endless, _Iter, call_value
+from .support import MAX_ITEMS, known_items
 
 if TYPE_CHECKING:
     from ..machine import Machine
