@@ -11,7 +11,7 @@ from .common import MAX_LOOP, Endless, Sym, _Iter, _plain, _truth, call_value, n
 
 if TYPE_CHECKING:
     from .machine import Machine
-from .values import ClassRef, ConstTensor, FuncRef, ModuleObj, Partial, Tensor, TorchRef
+from .values import BoundMethod, ClassRef, ConstTensor, FuncRef, LambdaRef, ModuleObj, Partial, Tensor, TorchRef
 
 
 def python_method(obj: Any, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
@@ -370,6 +370,12 @@ def _isinstance(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
             names.append(k.__shapelint_type__)
         else:
             return UNKNOWN
+    if names and all(isinstance(n, str) and n.startswith("py:") for n in names):
+        # classes, functions and modules are never lists, tuples, numbers or strings
+        if v is None or isinstance(v, (ClassRef, FuncRef, Partial, ModuleObj, LambdaRef, BoundMethod)) or getattr(v, "__shapelint_builtin__", False):
+            return False
+        if isinstance(v, TorchRef) and all(n in ("py:list", "py:tuple", "py:dict", "py:str") for n in names):
+            return False
     is_tensor_type = [n == "torch.Tensor" for n in names]
     if isinstance(v, Tensor):
         if any(is_tensor_type):
