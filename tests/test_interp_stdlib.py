@@ -140,6 +140,7 @@ EXPRESSIONS = [
     "(torch.Tensor.tolist(torch.arange(3)), torch.linspace(0, 1, 5)[2].item(), torch.tensor([[1, 2], [3, 4]])[-1].tolist())",
     "[isinstance(v, collections.abc.Iterable) for v in (3, 'a', [1], {}, 2.5)]",
     "[isinstance(v, (list, tuple)) for v in (None, torch.nn.ReLU, len, lambda: 1, functools.partial(max, 1), (1,))]",
+    "[isinstance(v, (torch.nn.Module, torch.Tensor)) for v in ('se', 3, [1], (2,))]",
 ]
 
 

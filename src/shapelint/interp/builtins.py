@@ -381,8 +381,11 @@ def _isinstance(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         if any(is_tensor_type):
             return True
         return False if all(isinstance(n, str) and n.startswith("py:") for n in names) else UNKNOWN
+    if isinstance(v, ModuleObj) and any(n in ("torch.nn.Module", "torch.nn.modules.module.Module") for n in names):
+        return True
     if isinstance(v, (list, tuple, int, float, str, dict)) and not isinstance(v, bool):
-        if all(isinstance(n, str) and (n.startswith("py:") or n == "torch.Tensor" or n in _ABCS) for n in names):
+        # a plain Python value is never an instance of a torch class (``get_attn``'s nn.Module test)
+        if all(isinstance(n, str) and (n.startswith(("py:", "torch.")) or n in _ABCS) for n in names):
             return any(type(v).__name__ == n[3:] if n.startswith("py:") else isinstance(v, _ABCS.get(n, ())) for n in names)
     return UNKNOWN
 
