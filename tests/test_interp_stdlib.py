@@ -212,6 +212,12 @@ def test_loop_nests_are_followed_up_to_a_bound(tmp_path, n):
     assert time.monotonic() - start < 10
 
 
+def test_a_refused_layer_under_a_handler_that_does_not_catch_it_is_reported(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(MODELS["try_retry"].replace("except TypeError:", "except ImportError:"))
+    assert [f.code for f in check_path(path).findings] == ["SHP005"]
+
+
 def test_any_and_all_are_known_when_one_item_decides(tmp_path):
     path = tmp_path / "values.py"
     path.write_text(HEADER + "def f(x):\n    return any([x, True]), all([x, False])\n")
@@ -371,6 +377,28 @@ def test_numpy_values_are_numpy_values(tmp_path, numpy_reference, case):
 # ---------------------------------------------------------------- models built through these, against torch
 
 MODELS = {
+    "try_retry": '''
+import torch.nn as nn
+
+def create_act(layer, inplace=None):
+    if inplace is None:
+        return layer()
+    try:
+        return layer(inplace=inplace)
+    except TypeError:  # timm's create_act_layer: GELU takes no inplace
+        return layer()
+
+# shapelint: input=(N, 4)
+class Retry(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = create_act(nn.GELU, inplace=True)
+        self.b = create_act(nn.ReLU, inplace=True)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(self.b(self.a(x)))
+''',
     "arch_strings": '''
 import re
 import torch.nn as nn

@@ -36,6 +36,11 @@ class _Raise(Exception):
     """The path ends in ``raise``: it contributes no value."""
 
 
+class TorchRaises(Exception):
+    """Inside a ``try`` with a handler: torch refuses to build a layer here, so the
+    handler runs instead (``act_layer(inplace=True)`` retried without ``inplace``)."""
+
+
 class _Break(Exception):
     pass
 

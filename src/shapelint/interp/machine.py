@@ -33,7 +33,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self.reporter = reporter or Reporter()
         self.steps = 0
         self.depth = 0
-        self.loop_work = 1  # the product of the enclosing for-loops' lengths
+        self.loop_work = 1
+        self.try_depth = 0  # the product of the enclosing for-loops' lengths
         self.names: Dict[int, str] = {}  # id(ModuleObj) -> named_modules name, during forward
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering

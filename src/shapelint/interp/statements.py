@@ -8,7 +8,7 @@ import libcst as cst
 
 from ..layers import UNKNOWN
 from ..layers.core import is_int
-from .common import _AUG, _NOT_MODULES, Frame, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
+from .common import _AUG, _NOT_MODULES, Frame, TorchRaises, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
 from .overlays.arrays import rows
 from .values import ConstTensor, FuncRef, ModuleObj, Site
 
@@ -21,8 +21,17 @@ MUTATORS = {
 MAX_LOOP_WORK = 4096  # iterations of a loop nest (the product of the lengths) followed one by one
 
 
+def _catches_torch(handler: cst.ExceptHandler) -> bool:
+    """An ``except`` clause that catches the errors torch raises when it refuses a layer."""
+    kinds = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type] if handler.type is not None else []
+    names = {(k.value if isinstance(k, cst.Element) else k) for k in kinds}
+    return handler.type is None or any(isinstance(n, cst.Name) and n.value in ("TypeError", "ValueError", "RuntimeError", "Exception", "BaseException") for n in names)
+
+
 class Statements:
     """Executes statements over a frame."""
+
+    try_depth: int
 
     loop_work: int  # iterations of the enclosing loops, multiplied
 
@@ -43,9 +52,7 @@ class Statements:
         elif isinstance(stmt, (cst.With,)):
             self.exec_block(stmt.body, frame)
         elif isinstance(stmt, cst.Try):
-            self.exec_block(stmt.body, frame)
-            if stmt.orelse is not None:
-                self.exec_block(stmt.orelse.body, frame)
+            self.exec_try(stmt, frame)
         elif isinstance(stmt, cst.FunctionDef):
             frame.env[stmt.name.value] = FuncRef(frame.info, stmt, dict(frame.env))
         elif isinstance(stmt, cst.ClassDef):
@@ -209,6 +216,28 @@ class Statements:
         frame.env.clear()
         frame.env.update(merged)
         frame.early.extend(returns)  # one branch returned, another goes on: the result is either
+
+    def exec_try(self, stmt: cst.Try, frame: Frame) -> None:
+        """The body; when torch would refuse a layer built in it and a handler catches what
+        torch raises (TypeError, ValueError, RuntimeError, Exception, bare), that handler."""
+        handler = next((h for h in stmt.handlers if _catches_torch(h)), None)
+        if handler is None:
+            self.exec_block(stmt.body, frame)
+        else:
+            self.try_depth += 1
+            try:
+                self.exec_block(stmt.body, frame)
+            except TorchRaises:
+                self.try_depth -= 1
+                try:
+                    self.exec_block(handler.body, frame)
+                finally:
+                    self.try_depth += 1
+                return
+            finally:
+                self.try_depth -= 1
+        if stmt.orelse is not None:
+            self.exec_block(stmt.orelse.body, frame)
 
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))
