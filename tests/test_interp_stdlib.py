@@ -336,7 +336,7 @@ NUMPY_CASES = [
         "(np.arange(6) * 1.5).astype(int).tolist()",
         "np.array([1, 2, 3]).max() + 1",
     ]
-]
+] + ["import numpy as np\nimport torch\nV = (torch.arange(4).numpy() / 3).tolist()\n"]
 NUMPY_PYTHON = os.environ.get("SHAPELINT_NUMPY_PYTHON", "/work/venv-tv/bin/python")
 
 

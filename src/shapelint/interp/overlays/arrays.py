@@ -357,7 +357,7 @@ _BINARY_FUNCS = {
     "add": "+", "sub": "-", "subtract": "-", "mul": "*", "multiply": "*", "div": "/", "divide": "/",
     "true_divide": "/", "floor_divide": "//", "remainder": "%", "mod": "%", "pow": "**", "power": "**",
 }
-_SAME = {"clone", "detach", "contiguous", "cpu", "copy", "numpy", "requires_grad_"}
+_SAME = {"clone", "detach", "contiguous", "cpu", "copy", "requires_grad_"}
 _CASTS = {"int": "int32", "long": "int64", "float": "float32", "double": "float64", "bool": "bool"}
 
 
@@ -393,6 +393,8 @@ def _method(t: ConstTensor, name: str, args: List[Any], kwargs: Dict[str, Any]) 
         return python_value(t.data[0], t.dtype)
     if name in _SAME and not args:
         return t
+    if name == "numpy" and not args and not opts:
+        return ConstTensor(t.shape, data=t.data, dtype=t.dtype, lib="numpy")  # numpy's rules from here on
     if name in _CASTS and not args and not opts:
         return make(t.data, dims(t), _CASTS[name], t.lib)
     if name in ("to", "astype", "type"):
