@@ -10,8 +10,8 @@ from ..layers import UNKNOWN, lookup
 from .builtins import python_method
 from .classes import CONTAINER_QUALNAMES
 from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Return, merge_values
-from .overlays import OVERLAYS
-from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Tensor, TorchRef
+from .overlays import DEFINITIONS
+from .values import BoundMethod, ClassRef, FuncRef, LambdaRef, ModuleObj, Partial, PyValue, Site, Tensor, TorchRef
 
 
 class Calls:
@@ -206,10 +206,12 @@ class Calls:
                 return self.instantiate(callee, args, kwargs, site, sites)
             return UNKNOWN
         if isinstance(callee, FuncRef):
-            overlay = OVERLAYS.get((callee.info.name, callee.name))
+            overlay = DEFINITIONS.get((callee.info.name, callee.name))
             if overlay is not None and callee.info.library:
                 return overlay(self, callee, args, kwargs, site, sites)
             return self.call_function(callee, args, kwargs, sites, phase)
+        if isinstance(callee, LambdaRef):
+            return self.call_lambda(callee, args, kwargs, phase)
         if isinstance(callee, BoundMethod):
             return self.call_method(callee, args, kwargs, site, sites, phase)
         if isinstance(callee, ModuleObj):
@@ -227,4 +229,19 @@ class Calls:
             return self.tensor_method(obj, fn, args, kwargs, site)
         if isinstance(obj, ModuleObj):
             return self.module_method(obj, fn, args, kwargs)
+        if isinstance(obj, PyValue):
+            return obj.method(self, fn, args, kwargs)
         return python_method(obj, fn, args, kwargs)
+
+    def call_lambda(self, fn: LambdaRef, args: List[Any], kwargs: Dict[str, Any], phase: str) -> Any:
+        """A lambda's body with its parameters bound over the names it was made with."""
+        if self.depth >= MAX_DEPTH:
+            return UNKNOWN
+        frame = Frame(fn.info, dict(fn.closure), phase=phase)
+        if not self.bind_params(fn.node.params, args, kwargs, frame, None):
+            return UNKNOWN
+        self.depth += 1
+        try:
+            return self.eval(fn.node.body, frame)
+        finally:
+            self.depth -= 1

@@ -9,7 +9,7 @@ import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, lookup
 from ..layers.core import is_int
-from .common import MAX_LOOP, ArgSites, Frame, _assigned_value, _config, _unknown_module
+from .common import MAX_LOOP, ArgSites, Frame, TorchRaises, _assigned_value, _config, _unknown_module
 from .values import ClassRef, FuncRef, ModuleObj, Site, TorchRef
 
 CONTAINER_QUALNAMES = {
@@ -42,6 +42,8 @@ def _clone(m: ModuleObj) -> ModuleObj:
 
 class Classes:
     """Builds module objects."""
+
+    try_depth: int  # ``try`` blocks with handlers the running code is inside
 
     def mro(self, cls: ClassRef) -> List[Any]:
         """The class and its bases, depth first: ClassRefs, then the torch base (a TorchRef)."""
@@ -187,10 +189,12 @@ class Classes:
             for k, s in sites.keywords.items():
                 arg_sites[k] = s
         bound = spec.bind(clean_args, clean_kwargs)
+        failure = bound if isinstance(bound, Failure) else spec.check(bound)
+        if failure is not None and (failure is bound or failure.stage == "init") and self.try_depth:
+            raise TorchRaises()  # torch's constructor raises and a handler around it takes over: no finding
         if isinstance(bound, Failure):
             return ModuleObj(type_name, "leaf", site=site, spec=spec, bind_failure=bound, arg_sites=arg_sites)
         obj = ModuleObj(type_name, "leaf", site=site, spec=spec, cfg=bound, arg_sites=arg_sites)
-        failure = spec.check(bound)
         if failure is not None and failure.stage == "init":
             obj.bind_failure = failure
         return obj

@@ -4,6 +4,7 @@ the small helpers on values (truth, plainness, merging paths)."""
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -17,6 +18,9 @@ from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Te
 MAX_STEPS = 400_000
 MAX_DEPTH = 60
 MAX_LOOP = 4096
+MAX_WIDTH = 4  # digits of a field width or precision in a format spec (at most 9999)
+MAX_FORMAT = 512  # characters of a format string
+_WIDE = re.compile(r"\d{%d,}" % (MAX_WIDTH + 1))
 
 
 class Budget(Exception):
@@ -30,6 +34,11 @@ class _Return(Exception):
 
 class _Raise(Exception):
     """The path ends in ``raise``: it contributes no value."""
+
+
+class TorchRaises(Exception):
+    """Inside a ``try`` with a handler: torch refuses to build a layer here, so the
+    handler runs instead (``act_layer(inplace=True)`` retried without ``inplace``)."""
 
 
 class _Break(Exception):
@@ -121,6 +130,20 @@ class _Iter:
     """A generator or ``range``/``zip``/``enumerate`` result: iterable once known."""
 
     items: Tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Endless:
+    """``itertools.repeat(x)``, ``cycle(seq)``, ``count(start, step)``: never exhausted, so
+    never iterated whole; ``zip`` and ``islice`` take the items they need."""
+
+    items: Tuple[Any, ...]  # the period (``count``: the start)
+    step: Any = None  # for ``count``: the increment
+
+    def take(self, n: int) -> List[Any]:
+        if self.step is not None:
+            return [self.items[0] + i * self.step for i in range(n)]
+        return [self.items[i % len(self.items)] for i in range(n)] if self.items else []
 
 
 def _dim_value(d: Any) -> Any:
@@ -315,3 +338,21 @@ def _targets(target: cst.BaseExpression, names: List[str], attrs: List[str]) -> 
     elif isinstance(target, (cst.Tuple, cst.List)):
         for el in target.elements:
             _targets(el.value, names, attrs)
+
+
+def narrow_format(spec: str) -> bool:
+    """A format string whose widths and precisions are small (no ``{:999999999}``)."""
+    return len(spec) <= MAX_FORMAT and _WIDE.search(spec) is None
+
+
+def call_value(m: Any, fn: Any, args: List[Any]) -> Any:
+    """Call a value model code handed to a library function (``key=``, ``map``, ``reduce``):
+    a lambda, a user function, a builtin, ``operator.mul``.  Builtins answering a call
+    change ``m.current_site``; it is put back afterwards."""
+    site = m.current_site
+    if site is None:
+        return UNKNOWN
+    try:
+        return m.call(fn, list(args), {}, site, ArgSites([None] * len(args), {}), "init")
+    finally:
+        m.current_site = site

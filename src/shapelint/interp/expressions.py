@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import libcst as cst
 
@@ -11,8 +11,15 @@ from ..layers.core import is_int
 from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
-from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values
-from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, ModuleRef, Partial, Site, Struct, Tensor, TorchRef
+from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values, narrow_format
+from .overlays import CONSTANTS
+from .overlays.arrays import Refused, elementwise, index, plain
+from .values import BoundMethod, ClassRef, ConstTensor, FuncRef, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Site, Struct, Tensor, TorchRef
+
+_CONVERSIONS: Dict[str, Callable[[Any], str]] = {"r": repr, "s": str, "a": ascii}
+_ARRAY_OPS = {
+    cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//", cst.Modulo: "%", cst.Power: "**",
+}
 
 
 class Expressions:
@@ -82,6 +89,8 @@ class Expressions:
             return out
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
             return self.comprehension(node, frame)
+        if isinstance(node, cst.Lambda):
+            return LambdaRef(frame.info, node, frame.env)
         if isinstance(node, cst.NamedExpr):
             value = self.eval(node.value, frame)
             self.assign(node.target, value, frame, None)
@@ -97,16 +106,31 @@ class Expressions:
         return self._strings[key][1]
 
     def fstring(self, node: cst.FormattedString, frame: Frame) -> Any:
-        parts: List[str] = []
-        for p in node.parts:
+        return self.fstring_parts(node.parts, "r" in node.prefix.lower(), frame)
+
+    def fstring_parts(self, parts: Sequence[cst.BaseFormattedStringContent], raw: bool, frame: Frame) -> Any:
+        """The text of f-string parts: conversions (``!r``) and format specs (``:02d``, itself
+        an f-string) as ``format`` does them; a wide field (``:99999``) is UNKNOWN."""
+        out: List[str] = []
+        for p in parts:
             if isinstance(p, cst.FormattedStringText):
-                parts.append(p.value)
+                if "\\" in p.value and not raw:
+                    return UNKNOWN  # escapes: not decoded here
+                out.append(p.value.replace("{{", "{").replace("}}", "}"))
             elif isinstance(p, cst.FormattedStringExpression):
                 v = self.eval(p.expression, frame)
-                if not isinstance(v, (int, float, str)) or p.format_spec or p.conversion:
+                if p.equal is not None or not (isinstance(v, (int, float, str, bool)) or v is None):
                     return UNKNOWN
-                parts.append(str(v))
-        return "".join(parts)
+                if p.conversion:
+                    v = _CONVERSIONS[p.conversion](v)
+                spec = self.fstring_parts(p.format_spec, raw, frame) if p.format_spec else ""
+                if not isinstance(spec, str) or not narrow_format(spec):
+                    return UNKNOWN
+                try:
+                    out.append(format(v, spec))
+                except (ValueError, TypeError):
+                    return UNKNOWN
+        return "".join(out)
 
     def comprehension(self, node: Any, frame: Frame) -> Any:
         results: List[Any] = []
@@ -196,7 +220,8 @@ class Expressions:
                 else:
                     r = UNKNOWN
             elif isinstance(op, (cst.In, cst.NotIn)):
-                if _plain(left) and _plain(right) and isinstance(right, (list, tuple, dict, str)):
+                searched = list(right.keys()) if isinstance(right, dict) else right  # a dict's values are never looked at
+                if _plain(left) and _plain(searched) and isinstance(right, (list, tuple, dict, str)):
                     try:
                         r = left in right
                     except TypeError:
@@ -236,8 +261,10 @@ class Expressions:
             return left * right
         if fn is None or not (_plain(left) and _plain(right)):
             return UNKNOWN
-        if isinstance(op, cst.Power) and isinstance(right, (int, float)) and abs(right) > 64:
+        if isinstance(op, (cst.Power, cst.LeftShift)) and isinstance(right, (int, float)) and abs(right) > 64:
             return UNKNOWN
+        if isinstance(op, cst.Modulo) and isinstance(left, str) and (not narrow_format(left) or "*" in left):
+            return UNKNOWN  # ``"%99999999d" % x``
         if isinstance(op, cst.Multiply) and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
             count = right if isinstance(right, int) else left
             if not isinstance(count, int) or count > MAX_LOOP:
@@ -248,6 +275,15 @@ class Expressions:
             return UNKNOWN
 
     def tensor_binop(self, op: cst.BaseBinaryOp, left: Any, right: Any, site: Optional[Site]) -> Any:
+        if isinstance(left, ConstTensor) or isinstance(right, ConstTensor):
+            symbol = _ARRAY_OPS.get(type(op))
+            other = right if isinstance(left, ConstTensor) else left
+            if symbol is not None and (isinstance(other, (ConstTensor, int, float))):
+                try:
+                    return elementwise(symbol, left, right)
+                except (Refused, ArithmeticError, ValueError, TypeError, OverflowError):
+                    pass
+            left, right = plain(left), plain(right)
         if isinstance(op, cst.MatrixMultiply):
             if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
                 return Tensor(None)
@@ -273,8 +309,14 @@ class Expressions:
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
                 return self.slice_value(base, node.slice[0].slice, frame)
             return UNKNOWN
+        if isinstance(base, ConstTensor) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = self.eval(node.slice[0].slice.value, frame)
+            try:
+                return index(base, key)
+            except Refused:
+                base = plain(base)
         if isinstance(base, Tensor):
-            return self.tensor_index(base, node, frame)
+            return self.tensor_index(plain(base), node, frame)
         key = self.eval(node.slice[0].slice.value, frame)
         if isinstance(base, (list, tuple, str)) and is_int(key):
             try:
@@ -361,7 +403,10 @@ class Expressions:
         if obj is UNKNOWN:
             return UNKNOWN
         if isinstance(obj, TorchRef):
-            return TorchRef(f"{obj.qualname}.{name}")
+            qual = f"{obj.qualname}.{name}"
+            return CONSTANTS[qual] if qual in CONSTANTS else TorchRef(qual)
+        if isinstance(obj, PyValue):
+            return obj.attribute(name)
         if isinstance(obj, ModuleObj):
             if name in obj.children:
                 return obj.children[name]

@@ -18,19 +18,18 @@ from .calls import Calls
 from .classes import CONTAINER_QUALNAMES, Classes
 from .common import MAX_STEPS, Budget, Frame, Reporter
 from .expressions import Expressions
-from .library import LIBRARY
+from .overlays import CONSTANTS, LIBRARY, MODULES
 from .statements import Statements
 from .torch_calls import TorchCalls
 from .values import ClassRef, FuncRef, ModuleRef, Site, TorchRef
 
 # Modules the interpreter models itself (torch by the layer algebra, the standard library and
 # numpy by overlays): never read from source, even when an environment holds them.
-_MODELLED = {"torch", "math", "collections", "functools", "typing", "typing_extensions", "operator", "types", "itertools", "numpy"}
+_MODELLED = {"torch", "typing", "typing_extensions", "types"} | set(MODULES)
 
 
 def _modelled(qual: str) -> bool:
-    head = qual.split(".")[0]
-    return head in _MODELLED or qual in LIBRARY or any(key.startswith(head + ".") for key in LIBRARY)
+    return qual.split(".")[0] in _MODELLED or qual in LIBRARY
 
 
 def _modelled_star(info: ModuleInfo, name: str) -> Any:
@@ -56,6 +55,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self.built_from: Dict[int, Tuple[Any, Site]] = {}  # id(a library's layer) -> (it, the project call building it)
         self.steps = 0
         self.depth = 0
+        self.loop_work = 1
+        self.try_depth = 0  # the product of the enclosing for-loops' lengths
         self.names: Dict[int, str] = {}  # id(ModuleObj) -> named_modules name, during forward
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
@@ -130,6 +131,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         return UNKNOWN if info is None else self.member(info, name)
 
     def resolve_qualname(self, qual: str, depth: int = 0) -> Any:
+        if qual in CONSTANTS:
+            return CONSTANTS[qual]
         if _modelled(qual):
             return TorchRef(qual)
         found = self.index.split(qual)

@@ -8,8 +8,24 @@ import libcst as cst
 
 from ..layers import UNKNOWN, Failure
 from ..layers.core import ASSERT, is_int
-from .common import _AUG, _NOT_MODULES, Frame, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
-from .values import FuncRef, ModuleObj, Site
+from .common import _AUG, _NOT_MODULES, Frame, TorchRaises, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
+from .overlays.arrays import rows
+from .values import ConstTensor, FuncRef, ModuleObj, Site
+
+# methods that change the object they are called on: a statement not followed that calls
+# them leaves that object unknown
+MUTATORS = {
+    "append", "extend", "insert", "update", "setdefault", "pop", "popitem", "remove", "clear",
+    "sort", "reverse", "add_module", "register_module", "register_buffer", "register_parameter",
+}
+MAX_LOOP_WORK = 4096  # iterations of a loop nest (the product of the lengths) followed one by one
+
+
+def _catches_torch(handler: cst.ExceptHandler) -> bool:
+    """An ``except`` clause that catches the errors torch raises when it refuses a layer."""
+    kinds = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type] if handler.type is not None else []
+    names = {(k.value if isinstance(k, cst.Element) else k) for k in kinds}
+    return handler.type is None or any(isinstance(n, cst.Name) and n.value in ("TypeError", "ValueError", "RuntimeError", "Exception", "BaseException") for n in names)
 
 _PURE_METHODS = {"size", "dim", "ndimension", "numel", "len"}
 
@@ -34,6 +50,10 @@ def _pure(node: cst.CSTNode) -> bool:
 class Statements:
     """Executes statements over a frame."""
 
+    try_depth: int
+
+    loop_work: int  # iterations of the enclosing loops, multiplied
+
     def exec_block(self, block: Any, frame: Frame) -> None:
         body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
         for stmt in body:
@@ -53,11 +73,9 @@ class Statements:
         elif isinstance(stmt, cst.Try):
             self.undecided += 1  # an AssertionError there may be caught
             try:
-                self.exec_block(stmt.body, frame)
+                self.exec_try(stmt, frame)
             finally:
                 self.undecided -= 1
-            if stmt.orelse is not None:
-                self.exec_block(stmt.orelse.body, frame)
         elif isinstance(stmt, cst.FunctionDef):
             frame.env[stmt.name.value] = FuncRef(frame.info, stmt, dict(frame.env))
         elif isinstance(stmt, cst.ClassDef):
@@ -145,16 +163,33 @@ class Statements:
         self.reporter.fail(Failure(ASSERT, f"{what} certainly fails{detail}"), site or Site(frame.info, test))
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
-        """Make every name (and self attribute) a statement assigns unknown."""
+        """Make every name (and self attribute) a statement assigns unknown; a ``return``
+        inside it makes the function's result unknown (it may have returned there)."""
         names: List[str] = []
         attrs: List[str] = []
+        returns: List[bool] = []
 
         class V(cst.CSTVisitor):
             def visit_Name(self, node: cst.Name) -> None:
                 pass
 
+            def visit_Return(self, node: cst.Return) -> None:
+                returns.append(True)
+
+            def visit_Call(self, node: cst.Call) -> None:  # ``layers.append(...)`` changes ``layers``
+                f = node.func
+                if isinstance(f, cst.Attribute) and f.attr.value in MUTATORS and not (isinstance(f.value, cst.Name) and f.value.value == "self"):
+                    _targets(f.value, names, attrs)
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return False  # a nested function's returns are its own
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:
+                return False
+
             def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-                _targets(node.target, names, attrs)
+                target = node.target
+                _targets(target.value if isinstance(target, cst.Subscript) else target, names, attrs)  # ``d[k] = v`` changes ``d``
 
             def visit_AugAssign(self, node: cst.AugAssign) -> None:
                 _targets(node.target, names, attrs)
@@ -168,6 +203,8 @@ class Statements:
         stmt.visit(V())
         for n in names:
             frame.env[n] = UNKNOWN
+        if returns:
+            frame.early.append(UNKNOWN)
         me = frame.env.get("self")
         if isinstance(me, ModuleObj) and attrs:
             for a in attrs:
@@ -225,22 +262,49 @@ class Statements:
         if returns:
             self.undecided += 1  # the rest of the function runs on one path only (the caller restores it)
 
-    def exec_for(self, stmt: cst.For, frame: Frame) -> None:
-        items = self.iterate(self.eval(stmt.iter, frame))
-        if items is None:
-            self.forget(stmt, frame)
-            return
-        broke = False
-        for item in items:
-            self.tick()
-            self.assign(stmt.target, item, frame, None)
+    def exec_try(self, stmt: cst.Try, frame: Frame) -> None:
+        """The body; when torch would refuse a layer built in it and a handler catches what
+        torch raises (TypeError, ValueError, RuntimeError, Exception, bare), that handler."""
+        handler = next((h for h in stmt.handlers if _catches_torch(h)), None)
+        if handler is None:
+            self.exec_block(stmt.body, frame)
+        else:
+            self.try_depth += 1
             try:
                 self.exec_block(stmt.body, frame)
-            except _Break:
-                broke = True
-                break
-            except _Continue:
-                continue
+            except TorchRaises:
+                self.try_depth -= 1
+                try:
+                    self.exec_block(handler.body, frame)
+                finally:
+                    self.try_depth += 1
+                return
+            finally:
+                self.try_depth -= 1
+        if stmt.orelse is not None:
+            self.exec_block(stmt.orelse.body, frame)
+
+    def exec_for(self, stmt: cst.For, frame: Frame) -> None:
+        items = self.iterate(self.eval(stmt.iter, frame))
+        outer = self.loop_work
+        if items is None or outer * len(items) > MAX_LOOP_WORK:
+            self.forget(stmt, frame)  # unknown, or nested loops too long to follow within the budget
+            return
+        broke = False
+        self.loop_work = outer * max(len(items), 1)
+        try:
+            for item in items:
+                self.tick()
+                self.assign(stmt.target, item, frame, None)
+                try:
+                    self.exec_block(stmt.body, frame)
+                except _Break:
+                    broke = True
+                    break
+                except _Continue:
+                    continue
+        finally:
+            self.loop_work = outer
         if not broke and stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, frame)
 
@@ -258,4 +322,6 @@ class Statements:
             return list(value.children.keys())
         if isinstance(value, _Iter):
             return list(value.items)
+        if isinstance(value, ConstTensor) and value.shape:
+            return rows(value)
         return None

@@ -12,8 +12,9 @@ from ..layers.reshape import flatten_shape
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unbind, unsqueeze
 from .classes import CONTAINER_QUALNAMES, STACKS
 from .common import MAX_LOOP, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
-from .library import LIBRARY
-from .values import ModuleObj, Note, Parameter, Site, Struct, Tensor
+from .overlays import LIBRARY
+from .overlays.arrays import array_function, array_method, plain
+from .values import ConstTensor, ModuleObj, Note, Parameter, Site, Struct, Tensor
 
 # functions and methods that keep the shape of their first tensor argument
 PRESERVING = {
@@ -31,6 +32,7 @@ TENSOR_METHOD_FUNCS = {
     "flatten", "reshape", "permute", "transpose", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin", "t",
     "swapaxes", "swapdims",
 }
+VALUE_METHODS = {"tolist", "item", "numpy", "data_ptr", "__len__"}
 CREATORS = {"zeros", "ones", "randn", "rand", "empty", "full"}
 
 
@@ -65,6 +67,13 @@ class TorchCalls:
         if qual in STACKS:
             return self.make_stack(STACKS[qual], args, kwargs, site)
 
+        if qual.startswith("torch.Tensor.") and qual.count(".") == 2 and args and isinstance(args[0], Tensor):
+            return self.tensor_method(args[0], qual.rsplit(".", 1)[1], list(args[1:]), kwargs, site)  # torch.Tensor.tolist(t)
+        if any(isinstance(a, ConstTensor) for a in [*args, *kwargs.values()]):
+            found = array_function(qual.rsplit(".", 1)[-1], args, kwargs) if qual.count(".") == 1 else NotImplemented
+            if found is not NotImplemented:
+                return found
+            args, kwargs = [plain(a) for a in args], {k: plain(v) for k, v in kwargs.items()}
         if qual in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             t = args[0] if args else kwargs.get("data")
             return Parameter(t.shape if isinstance(t, Tensor) else None)
@@ -120,6 +129,13 @@ class TorchCalls:
 
     def tensor_method(self, t: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any], site: Site, label: str = "") -> Any:
         """``t.name(*args)``; ``label`` names it in messages when called as a function."""
+        if isinstance(t, ConstTensor):
+            found = array_method(t, name, args, kwargs)
+            if found is not NotImplemented:
+                return found
+            t = plain(t)
+        if name in VALUE_METHODS:
+            return UNKNOWN  # Python values read out of a tensor whose values are not known
         shape = t.shape
         if name in PRESERVING:
             return t

@@ -61,6 +61,17 @@ class Tensor:
 
 
 @dataclass(frozen=True)
+class ConstTensor(Tensor):
+    """A small tensor or numpy array whose values are known (``torch.linspace(0, .1, 12)``,
+    ``np.arange(8)``): flat, row-major, already rounded to its dtype.  It is a Tensor of
+    its shape everywhere; only the operations ``overlays/arrays.py`` models keep values."""
+
+    data: Tuple[Any, ...] = ()
+    dtype: str = "float32"  # float32, float64, int64, int32 or bool
+    lib: str = "torch"  # "torch" or "numpy": their promotion rules differ
+
+
+@dataclass(frozen=True)
 class Parameter:
     """An ``nn.Parameter`` attribute: counts towards the parameter total."""
 
@@ -109,6 +120,27 @@ class FuncRef:
     @property
     def name(self) -> str:
         return self.node.name.value
+
+
+@dataclass(frozen=True, eq=False)
+class LambdaRef:
+    """A ``lambda``: called like a function; its free names are read from the frame it was
+    made in when it runs (late binding, as in Python)."""
+
+    info: "ModuleInfo"
+    node: cst.Lambda
+    closure: Dict[str, Any]
+
+
+class PyValue:
+    """A library object an overlay models (a regex match, a compiled pattern, an endless
+    iterator): the overlay answers its attributes and methods; anything else is UNKNOWN."""
+
+    def attribute(self, name: str) -> Any:
+        return BoundMethod(self, name)
+
+    def method(self, m: Any, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+        return UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -207,6 +239,6 @@ def walk_modules(root: ModuleObj, prefix: str = "") -> List[Tuple[str, ModuleObj
 
 
 __all__ = [
-    "UNKNOWN", "ModuleRef", "Note", "Tensor", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
+    "UNKNOWN", "ModuleRef", "Note", "Tensor", "ConstTensor", "LambdaRef", "PyValue", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
     "ModuleObj", "walk_modules", "CONTAINERS", "Struct",
 ]

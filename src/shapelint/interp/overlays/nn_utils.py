@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from ..layers import UNKNOWN
-from ..layers.core import is_int, norm_dim
-from .values import ModuleObj, Parameter
+from ...layers import UNKNOWN
+from ...layers.core import is_int, norm_dim
+from ..values import ModuleObj, Parameter
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from ..machine import Machine
 
 
 def _arg(args: List[Any], kwargs: Dict[str, Any], i: int, name: str, default: Any) -> Any:
@@ -105,7 +105,7 @@ def _same(m: "Machine", args: List[Any], kwargs: Dict[str, Any]) -> Any:
     return _arg(args, kwargs, 0, "module", UNKNOWN)
 
 
-NN_UTILS: Dict[str, Any] = {
+MEMBERS: Dict[str, Any] = {
     "torch.nn.utils.weight_norm": _weight_norm,
     "torch.nn.utils.weight_norm.weight_norm": _weight_norm,
     "torch.nn.utils.parametrizations.weight_norm": _parametrized_weight_norm,
