@@ -41,6 +41,7 @@ class ModuleInfo:
         self._class_lines: Optional[Dict[str, Tuple[int, int]]] = None
         self.imports: Dict[str, str] = {}
         self.defs: Dict[str, cst.CSTNode] = {}  # classes, functions, top-level assignment values
+        self.mutated: Set[str] = set()  # top-level names whose value later top-level statements change
         self.globals: Dict[str, object] = {}  # evaluated lazily by the interpreter
         self._collect()
 
@@ -101,6 +102,26 @@ class ModuleInfo:
                 local = (dotted(alias.asname.name) if alias.asname is not None else name) or ""
                 self.imports[local] = f"{base}.{name}" if base else name
 
+    def _mutation(self, small: cst.CSTNode) -> None:
+        """``cfg.x = 1``, ``cfg[k] = v``, ``n += 1``, ``layers.append(m)`` at top level: the
+        name's first value is not the one code reads later."""
+        targets: List[cst.BaseExpression] = []
+        if isinstance(small, cst.Assign):
+            targets = [t.target for t in small.targets]
+        elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+            targets = [small.target]
+            if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+                self.mutated.add(small.target.value)
+        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            call = small.value
+            targets = [call.func] + [a.value for a in call.args]  # a call may change its receiver or arguments
+            self.mutated.update(a.value.value for a in call.args if isinstance(a.value, cst.Name))
+        for t in targets:
+            while isinstance(t, (cst.Attribute, cst.Subscript)):
+                t = t.value
+                if isinstance(t, cst.Name):
+                    self.mutated.add(t.value)
+
     def _collect_def(self, stmt: cst.CSTNode) -> None:
         """Top-level definitions and imports (also inside top-level ``if``/``try``)."""
         if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
@@ -108,6 +129,7 @@ class ModuleInfo:
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self._import(small)
+                self._mutation(small)
                 if isinstance(small, cst.Assign):
                     for t in small.targets:
                         if isinstance(t.target, cst.Name):

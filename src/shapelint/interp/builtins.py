@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List
 
 from ..layers import UNKNOWN
 from ..layers.core import is_int
-from .common import MAX_LOOP, Sym, _Iter, _plain
+from .common import MAX_LOOP, Sym, _Iter, _plain, _truth
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -126,6 +126,9 @@ def _convert(kind: Any) -> Callable[..., Any]:
             if items is None or not all(isinstance(p, (tuple, list)) and len(p) == 2 and _plain(p[0]) for p in items):
                 return UNKNOWN
             return dict(items)
+        if kind is bool:
+            truth = _truth(v)
+            return UNKNOWN if truth is None else truth
         if kind is str and isinstance(v, (int, float, str, bool)):
             return str(v)
         if kind in (int, float, bool) and isinstance(v, (int, float, bool)) or kind in (int, float) and isinstance(v, str):

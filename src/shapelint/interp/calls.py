@@ -10,7 +10,8 @@ from ..layers import UNKNOWN, lookup
 from .builtins import python_method
 from .classes import CONTAINER_QUALNAMES
 from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Return, merge_values
-from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Tensor, TorchRef
+from .overlays.namedtuple import record_method
+from .values import BoundMethod, ClassRef, FuncRef, Instance, ModuleObj, Partial, Record, Site, Tensor, TorchRef, TupleType
 
 
 class Calls:
@@ -147,6 +148,8 @@ class Calls:
     def call_super(self, method: str, node: cst.Call, frame: Frame) -> Any:
         me = frame.env.get("self")
         args, kwargs, sites = self.eval_args(node, frame)
+        if isinstance(me, Instance) and args is not None:
+            return self.instance_super(me, method, frame, args, kwargs, sites)
         if not isinstance(me, ModuleObj) or me.cls is None or args is None:
             return UNKNOWN
         # the classes after the one that defines the running method, in self's MRO
@@ -173,6 +176,24 @@ class Calls:
                 return UNKNOWN
         return UNKNOWN
 
+    def instance_super(self, me: Instance, method: str, frame: Frame, args: List[Any], kwargs: Dict[str, Any], sites: ArgSites) -> Any:
+        """``super().method(...)`` in a plain class: the next class along the MRO that has it."""
+        current = frame.env.get("__class__", me.cls)
+        chain = list(self.lineage(me.cls).classes)
+        after = chain[chain.index(current) + 1:] if current in chain else chain[1:]
+        for c in after:
+            if isinstance(c, TorchRef):
+                me.open = True  # a library base: what it does is not followed
+                return UNKNOWN
+            if isinstance(c, ClassRef):
+                fn = self._own_method(c, method)
+                if fn is not None:
+                    return self.call_function(fn, [me, *args], kwargs, sites.after_self(), phase=frame.phase)
+        if not self.lineage(me.cls).complete:
+            me.open = True
+            return UNKNOWN
+        return None if method == "__init__" else UNKNOWN
+
     def call(self, callee: Any, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
         self.current_site = site
         if isinstance(callee, Partial):
@@ -186,6 +207,14 @@ class Calls:
         if isinstance(callee, ClassRef):
             if self.is_module_class(callee):
                 return self.instantiate(callee, args, kwargs, site, sites)
+            return self.construct(callee, args, kwargs, site, sites)
+        if isinstance(callee, TupleType):
+            return self.construct_record(callee, args, kwargs)
+        if isinstance(callee, Instance):
+            fn = self.member_value(callee, callee.cls, "__call__")
+            if isinstance(fn, BoundMethod):
+                return self.call_method(fn, args, kwargs, site, sites, phase)
+            callee.open = True
             return UNKNOWN
         if isinstance(callee, FuncRef):
             return self.call_function(callee, args, kwargs, sites, phase)
@@ -195,6 +224,9 @@ class Calls:
             return self.call_module(callee, args, kwargs, site)
         if callable(callee) and getattr(callee, "__shapelint_builtin__", False):
             return callee(self, args, kwargs)
+        for a in [*args, *kwargs.values()]:
+            if isinstance(a, Instance):
+                a.open = True  # code we do not follow may set attributes on it
         return UNKNOWN
 
     def call_method(self, bm: BoundMethod, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
@@ -206,4 +238,6 @@ class Calls:
             return self.tensor_method(obj, fn, args, kwargs, site)
         if isinstance(obj, ModuleObj):
             return self.module_method(obj, fn, args, kwargs)
+        if isinstance(obj, Record):
+            return record_method(obj, fn, args, kwargs)
         return python_method(obj, fn, args, kwargs)

@@ -25,6 +25,11 @@ MODULE_METHODS = {
 }
 
 
+def _is_accessor(stmt: cst.FunctionDef) -> bool:
+    """``@x.setter`` / ``@x.deleter``: not the attribute's getter."""
+    return any(isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value in ("setter", "deleter") for d in stmt.decorators)
+
+
 class Classes:
     """Builds module objects."""
 
@@ -63,7 +68,7 @@ class Classes:
         found = None
         if isinstance(cls.node.body, cst.IndentedBlock):
             for stmt in cls.node.body.body:
-                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and not _is_accessor(stmt):
                     found = FuncRef(cls.info, stmt, owner=cls)
         return found
 

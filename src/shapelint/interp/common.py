@@ -12,7 +12,7 @@ import libcst as cst
 from ..extract.index import ModuleInfo
 from ..layers import UNKNOWN, Failure, Result
 from ..layers.core import is_int
-from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Tensor, TorchRef
+from .values import BoundMethod, ClassRef, EnumMember, FuncRef, Instance, ModuleObj, Partial, Site, Tensor, TorchRef
 
 MAX_STEPS = 400_000
 MAX_DEPTH = 60
@@ -141,6 +141,8 @@ def _truth(v: Any) -> Optional[bool]:
     """Python truthiness, or None when it cannot be known."""
     if v is UNKNOWN or isinstance(v, (Sym, Tensor)):
         return None
+    if isinstance(v, (Instance, EnumMember)):
+        return v.truth
     if isinstance(v, (ModuleObj, FuncRef, ClassRef, TorchRef, Partial, BoundMethod)):
         return True
     if isinstance(v, (list, tuple, dict)) and not isinstance(v, str):
@@ -190,6 +192,8 @@ def _plain(v: Any) -> bool:
         return all(_plain(e) for e in v)
     if isinstance(v, dict):
         return all(_plain(k) and _plain(e) for k, e in v.items())
+    if isinstance(v, EnumMember):
+        return v.mixin is None or _plain(v.value)  # compares and hashes as Python's members do
     return isinstance(v, _SAFE_TYPES)
 
 

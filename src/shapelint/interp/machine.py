@@ -17,14 +17,17 @@ from .builtins import BUILTINS
 from .calls import Calls
 from .classes import Classes
 from .common import MAX_STEPS, Budget, Frame, Reporter
+from .dispatch import DISPATCH
 from .expressions import Expressions
 from .library import LIBRARY
+from .objects import Objects
+from .overlays import CONSTANTS, MODULES, OVERLAYS
 from .statements import Statements
 from .torch_calls import TorchCalls
 from .values import ClassRef, FuncRef, ModuleRef, Site, TorchRef
 
 
-class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
+class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
     """Interprets the code of one project; one instance per checked file run."""
 
     def __init__(self, index: ProjectIndex, reporter: Optional[Reporter] = None, training: Optional[bool] = None) -> None:
@@ -37,6 +40,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
         self._strings: Dict[int, Tuple[Any, Any]] = {}
+        self._lineages = {}
+        self._enum_members = {}
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 
     # ------------------------------------------------------------------ budget
@@ -56,7 +61,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         try:
             value: Any = UNKNOWN
             node = info.defs.get(name)
-            if isinstance(node, cst.ClassDef):
+            if name in info.mutated and node is not None and not isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+                pass  # changed by later top-level statements: its value is not the first one
+            elif isinstance(node, cst.ClassDef):
                 value = ClassRef(info, node)
             elif isinstance(node, cst.FunctionDef):
                 value = FuncRef(info, node)
@@ -64,6 +71,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
                 value = self.eval(node, Frame(info, {}, phase="init"))  # type: ignore[arg-type]
             elif name in info.imports:
                 value = self.resolve_qualname(info.imports[name])
+            elif name in DISPATCH:
+                value = DISPATCH[name]
             elif name in BUILTINS:
                 value = BUILTINS[name]
             info.globals[name] = value
@@ -73,7 +82,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
 
     def resolve_qualname(self, qual: str, depth: int = 0) -> Any:
         head = qual.split(".")[0]
-        if head == "torch" or qual in LIBRARY or head in ("math", "collections", "functools", "typing", "operator"):
+        if qual in CONSTANTS:
+            return CONSTANTS[qual]
+        if head == "torch" or qual in LIBRARY or qual in OVERLAYS or head in ("math", "collections", "functools", "operator") + MODULES:
             return TorchRef(qual)
         if depth > 8:
             return UNKNOWN

@@ -9,7 +9,8 @@ import libcst as cst
 from ..layers import UNKNOWN
 from ..layers.core import is_int
 from .common import _AUG, _NOT_MODULES, Frame, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
-from .values import FuncRef, ModuleObj, Site
+from .overlays.enum import canonical
+from .values import ClassRef, FuncRef, Instance, ModuleObj, Site
 
 
 class Statements:
@@ -81,6 +82,8 @@ class Statements:
                 obj.register(target.attr.value, value)
                 if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES):
                     obj.complete = False  # it may have been a module: the tree is not whole
+            elif isinstance(obj, Instance):
+                self.set_attr(obj, target.attr.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             items = list(value) if isinstance(value, (tuple, list)) else None
@@ -129,6 +132,8 @@ class Statements:
         for n in names:
             frame.env[n] = UNKNOWN
         me = frame.env.get("self")
+        if isinstance(me, Instance):
+            self.forget_attrs(me, attrs)
         if isinstance(me, ModuleObj) and attrs:
             for a in attrs:
                 if frame.phase == "init":
@@ -213,4 +218,6 @@ class Statements:
             return list(value.children.keys())
         if isinstance(value, _Iter):
             return list(value.items)
+        if isinstance(value, ClassRef) and self.class_kind(value) == "enum":
+            return canonical(self.enum_members(value))
         return None

@@ -12,7 +12,9 @@ from ..layers.reshape import flatten_shape
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, transpose, unsqueeze
 from .classes import CONTAINER_QUALNAMES
 from .common import ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
+from .dispatch import LIBRARY_DISPATCH
 from .library import LIBRARY
+from .overlays import OVERLAYS
 from .values import ModuleObj, Note, Parameter, Site, Tensor
 
 # functions and methods that keep the shape of their first tensor argument
@@ -45,6 +47,10 @@ class TorchCalls:
             return obj
         if qual in LIBRARY:
             return LIBRARY[qual](self, args, kwargs)
+        if qual in OVERLAYS:
+            return OVERLAYS[qual](self, args, kwargs)
+        if qual in LIBRARY_DISPATCH:
+            return LIBRARY_DISPATCH[qual](self, args, kwargs)
         if qual in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             t = args[0] if args else kwargs.get("data")
             return Parameter(t.shape if isinstance(t, Tensor) else None)
