@@ -14,6 +14,17 @@ from .overlays.namedtuple import record_method
 from .values import BoundMethod, ClassRef, FuncRef, Instance, ModuleObj, Partial, Record, Site, Tensor, TorchRef, TupleType
 
 
+def _escape(values: Any, depth: int) -> None:
+    """Instances handed to code we do not follow (also inside lists, tuples and dicts)."""
+    for v in values:
+        if isinstance(v, Instance):
+            v.open = True
+        elif depth and isinstance(v, (list, tuple)):
+            _escape(v, depth - 1)
+        elif depth and isinstance(v, dict):
+            _escape(v.values(), depth - 1)
+
+
 class Calls:
     """Calls functions, methods and classes."""
 
@@ -120,6 +131,8 @@ class Calls:
                 args.extend(items)
                 sites.positional.extend([None] * len(items))
             elif a.star == "**":
+                if isinstance(value, Instance):
+                    value = self.as_mapping(value, Site(frame.info, a.value))
                 if not isinstance(value, dict):
                     return None, {}, sites
                 kwargs.update(value)
@@ -224,9 +237,7 @@ class Calls:
             return self.call_module(callee, args, kwargs, site)
         if callable(callee) and getattr(callee, "__shapelint_builtin__", False):
             return callee(self, args, kwargs)
-        for a in [*args, *kwargs.values()]:
-            if isinstance(a, Instance):
-                a.open = True  # code we do not follow may set attributes on it
+        _escape([*args, *kwargs.values()], 2)  # code we do not follow may set attributes on them
         return UNKNOWN
 
     def call_method(self, bm: BoundMethod, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:

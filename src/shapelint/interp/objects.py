@@ -265,6 +265,18 @@ class Objects:
         inst.attrs[name] = value
         inst.maybe.discard(name)
 
+    def as_mapping(self, inst: Instance, site: Site) -> Any:
+        """``f(**config)``: Python reads ``keys()`` then each item; a dict or UNKNOWN."""
+        keys_fn = self.member_value(inst, inst.cls, "keys")
+        item_fn = self.member_value(inst, inst.cls, "__getitem__")
+        if not (isinstance(keys_fn, BoundMethod) and isinstance(item_fn, BoundMethod)):
+            return UNKNOWN
+        none = ArgSites([], {})
+        keys = self.iterate(self.call_method(keys_fn, [], {}, site, none, "init"))
+        if keys is None or not all(isinstance(k, str) for k in keys):
+            return UNKNOWN
+        return {k: self.call_method(item_fn, [k], {}, site, none, "init") for k in keys}
+
     def forget_attrs(self, inst: Instance, names: List[str]) -> None:
         """Attributes a branch or loop we could not follow may have set."""
         for n in names:

@@ -111,6 +111,7 @@ class Statements:
         """Make every name (and self attribute) a statement assigns unknown."""
         names: List[str] = []
         attrs: List[str] = []
+        self.taint(stmt, frame)
 
         class V(cst.CSTVisitor):
             def visit_Name(self, node: cst.Name) -> None:
@@ -132,13 +133,65 @@ class Statements:
         for n in names:
             frame.env[n] = UNKNOWN
         me = frame.env.get("self")
-        if isinstance(me, Instance):
-            self.forget_attrs(me, attrs)
         if isinstance(me, ModuleObj) and attrs:
             for a in attrs:
                 if frame.phase == "init":
                     me.register(a, UNKNOWN)
                     me.complete = False
+
+    def taint(self, stmt: cst.CSTNode, frame: Frame) -> None:
+        """Code that ran on a path that may not be taken, or was skipped though it may run:
+        an object's attribute it assigns may or may not be set; an object it calls a method
+        of or hands to a call may have changed in any way."""
+        assigned: List[cst.Attribute] = []
+        changed: List[cst.BaseExpression] = []
+
+        def target(t: cst.BaseExpression) -> None:
+            if isinstance(t, cst.Attribute):
+                assigned.append(t)
+            elif isinstance(t, cst.Subscript):
+                changed.append(t.value)
+            elif isinstance(t, (cst.Tuple, cst.List)):
+                for el in t.elements:
+                    target(el.value)
+
+        class V(cst.CSTVisitor):
+            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+                target(node.target)
+
+            def visit_AugAssign(self, node: cst.AugAssign) -> None:
+                target(node.target)
+
+            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+                target(node.target)
+
+            def visit_Call(self, node: cst.Call) -> None:
+                if isinstance(node.func, cst.Attribute):
+                    changed.append(node.func.value)
+                changed.extend(a.value for a in node.args)
+
+        stmt.visit(V())
+        for attr in assigned:
+            obj = self._reach(attr.value, frame)
+            if isinstance(obj, Instance):
+                self.forget_attrs(obj, [attr.attr.value])
+        for expr in changed:
+            obj = self._reach(expr, frame)
+            if isinstance(obj, Instance):
+                obj.open = True
+                self.forget_attrs(obj, list(obj.attrs))
+
+    def _reach(self, expr: cst.BaseExpression, frame: Frame) -> Any:
+        """The object a plain ``a.b.c`` path names, without calling anything."""
+        if isinstance(expr, cst.Name):
+            return frame.env.get(expr.value, UNKNOWN)
+        if isinstance(expr, cst.Attribute):
+            base = self._reach(expr.value, frame)
+            if isinstance(base, Instance):
+                return base.attrs.get(expr.attr.value, UNKNOWN)
+            if isinstance(base, ModuleObj):
+                return base.attrs.get(expr.attr.value, UNKNOWN)
+        return UNKNOWN
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
         cond = _truth(self.eval(stmt.test, frame))
@@ -172,6 +225,7 @@ class Statements:
             except _Raise:
                 outcomes.append(("raise", None))
             frame.early.extend(sub.early)
+        self.taint(stmt, frame)  # objects either branch changed: as if by one of them
         falls = [o[1] for o in outcomes if o[0] == "fall"]
         returns = [o[1] for o in outcomes if o[0] == "return"]
         if not falls:
