@@ -339,6 +339,26 @@ def register(k):
     k.q = 1
 
 
+def appended(n):
+    out = []
+    for _ in range(n):
+        out.append(1)
+    return out
+
+
+def extended():
+    out = []
+    out.extend(make())
+    return out
+
+
+def maybe_list(flag):
+    out = [1]
+    if flag:
+        out.append(2)
+    return out
+
+
 esc = escaped()
 br = branchy(make())
 gr = grown(True)
@@ -349,6 +369,7 @@ STAYS_UNKNOWN = [
     "issubclass(Sub, Known)", "isinstance(known, Mystery)", "maybe.x", "hasattr(maybe, 'x')", "hasattr(known, 'y')",
     "getattr(known, 'y', 2)", "hasattr(opaque, 'y')", "hasattr(sub, 'b')", "bool(sub)", "type(anything) is Known",
     "callable(anything)", "late.x", "hasattr(late, 'x')", "hasattr(esc, 'y')", "hasattr(br, 'z')", "br.w", "gr.w", "hasattr(gr, 'q')",
+    "len(appended(make()))", "extended()", "maybe_list(make())",
     "hasattr(branchy(make()), 'z')", "branchy(make()).w", "grown(True).w", "hasattr(grown(True), 'q')", "isinstance(Known(), nn.Parameter)", "isinstance(Known, type(anything))",
 ]
 
@@ -668,3 +689,68 @@ def test_bad_model_is_flagged_and_refused(tmp_path, name):
         with torch.no_grad():
             model(torch.zeros(_concrete(check_path(path).declared["Net"])))
     assert RULES[codes[0]].name in kind_of(f"{type(refused.value).__name__}: {refused.value}")
+
+
+# torch runs these with values the analysis cannot know: they must give no finding
+SILENT = {
+    "unknown_loop": """
+import os
+
+
+# shapelint: input=(N, 3, 16, 16)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers = []
+        for _ in range(len(os.environ.get("SHAPELINT_NO_SUCH_VAR", "ab"))):
+            layers.append(nn.Conv2d(3, 3, 3))
+        self.body = nn.Sequential(*layers)
+        self.fc = nn.Linear(3 * 12 * 12, 10)
+
+    def forward(self, x):
+        return self.fc(self.body(x).flatten(1))
+""",
+    "dispatch_on_class_with_unknown_base": """
+import os
+
+Base = object if os.environ.get("SHAPELINT_NO_SUCH_VAR") else nn.Module
+
+
+class Wide(Base):
+    pass
+
+
+class A(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+# shapelint: input=(N, 3, 8, 8)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = A()
+        self.wide = nn.Conv2d(16, 4, 1)
+        self.narrow = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        x = self.block(x)
+        if isinstance(self.block, Wide):
+            return self.wide(torch.cat([x, x], dim=1))
+        return self.narrow(x)
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SILENT))
+def test_unfollowed_code_is_silent(tmp_path, name):
+    path, module = _load_source(tmp_path, name, HEADER + SILENT[name])
+    result = check_path(path)
+    assert result.findings == []
+    model = module.Net()
+    with torch.no_grad():
+        model(torch.zeros(_concrete(result.declared["Net"])))

@@ -14,6 +14,10 @@ from .overlays.namedtuple import record_method
 from .values import BoundMethod, ClassRef, FuncRef, Instance, ModuleObj, Partial, Record, Site, Tensor, TorchRef, TupleType
 
 
+# list and dict methods that change their receiver
+MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault", "popitem"}
+
+
 def _escape(values: Any, depth: int) -> None:
     """Instances handed to code we do not follow (also inside lists, tuples and dicts)."""
     for v in values:
@@ -115,8 +119,24 @@ class Calls:
         if args is None:
             if isinstance(callee, ModuleObj) or (isinstance(callee, BoundMethod) and isinstance(callee.obj, (ModuleObj, Tensor))):
                 return Tensor(None)
+            if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and isinstance(func, cst.Attribute):
+                self.lose(func.value, frame)
             return UNKNOWN
-        return self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
+        result = self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
+        if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and callee.func in MUTATING and result is UNKNOWN and isinstance(func, cst.Attribute):
+            self.lose(func.value, frame)  # a change we could not follow: the list is no longer known
+        return result
+
+    def lose(self, expr: cst.BaseExpression, frame: Frame) -> None:
+        """The value at ``name`` or ``obj.attr`` changed in a way we do not know."""
+        if isinstance(expr, cst.Name):
+            frame.env[expr.value] = UNKNOWN
+        elif isinstance(expr, cst.Attribute):
+            base = self._reach(expr.value, frame)
+            if isinstance(base, Instance):
+                self.forget_attrs(base, [expr.attr.value])
+            elif isinstance(base, ModuleObj) and expr.attr.value in base.attrs:
+                base.attrs[expr.attr.value] = UNKNOWN
 
     def eval_args(self, node: cst.Call, frame: Frame) -> Tuple[Optional[List[Any]], Dict[str, Any], "ArgSites"]:
         args: List[Any] = []

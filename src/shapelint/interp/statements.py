@@ -180,6 +180,8 @@ class Statements:
             if isinstance(obj, Instance):
                 obj.open = True
                 self.forget_attrs(obj, list(obj.attrs))
+            elif isinstance(obj, (list, dict)):
+                self.lose(expr, frame)  # a list appended to on a path that may not run
 
     def _reach(self, expr: cst.BaseExpression, frame: Frame) -> Any:
         """The object a plain ``a.b.c`` path names, without calling anything."""
@@ -225,7 +227,6 @@ class Statements:
             except _Raise:
                 outcomes.append(("raise", None))
             frame.early.extend(sub.early)
-        self.taint(stmt, frame)  # objects either branch changed: as if by one of them
         falls = [o[1] for o in outcomes if o[0] == "fall"]
         returns = [o[1] for o in outcomes if o[0] == "return"]
         if not falls:
@@ -237,6 +238,7 @@ class Statements:
             merged[name] = merge_values([e.get(name, UNKNOWN) for e in falls])
         frame.env.clear()
         frame.env.update(merged)
+        self.taint(stmt, frame)  # objects either branch changed: as if by one of them
         frame.early.extend(returns)  # one branch returned, another goes on: the result is either
 
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
