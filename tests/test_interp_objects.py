@@ -754,3 +754,26 @@ def test_unfollowed_code_is_silent(tmp_path, name):
     model = module.Net()
     with torch.no_grad():
         model(torch.zeros(_concrete(result.declared["Net"])))
+
+
+def _torch_class(qualname):
+    obj = importlib.import_module(qualname.split(".")[0])
+    for part in qualname.split(".")[1:]:
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def test_layer_classes_subclass_as_in_torch():
+    """Every registered torch layer against every other: ``issubclass`` as torch answers it."""
+    from shapelint.interp.dispatch import class_tokens, kind_token
+    from shapelint.interp.values import TorchRef
+    from shapelint.layers import ALL_LAYERS
+
+    machine = Machine(ProjectIndex())
+    layers = [(layer.qualnames[0], _torch_class(layer.qualnames[0])) for layer in ALL_LAYERS if not layer.functional]
+    assert len(layers) > 50
+    for qa, ca in layers:
+        tokens, complete = class_tokens(machine, TorchRef(qa))
+        assert complete and kind_token(TorchRef("torch.nn.Module")) in tokens
+        for qb, cb in layers:
+            assert (kind_token(TorchRef(qb)) in tokens) == issubclass(ca, cb), f"issubclass({qa}, {qb})"

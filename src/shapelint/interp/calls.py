@@ -13,7 +13,6 @@ from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Retu
 from .overlays.namedtuple import record_method
 from .values import BoundMethod, ClassRef, FuncRef, Instance, ModuleObj, Partial, Record, Site, Tensor, TorchRef, TupleType
 
-
 # list and dict methods that change their receiver
 MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault", "popitem"}
 
