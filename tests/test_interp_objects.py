@@ -161,6 +161,20 @@ class Plain:
     pass
 
 
+WIDTH = 3
+
+
+class Scoped:
+    WIDTH = 5
+    DOUBLE = WIDTH * 2
+    DOUBLE += 1
+    WIDTH = 7
+    if DOUBLE > 100:
+        TRIPLE = 3
+    else:
+        TRIPLE = 4
+
+
 class Mappy:
     def __init__(self, **kw):
         self.kw = kw
@@ -216,7 +230,7 @@ EXPRESSIONS = [
     "cfg.hidden_size", "cfg.dropout", "cfg.depth", "cfg.head_dim", "cfg.widths(3)", "Cfg.round8(30)", "cfg.round8(9)",
     "tiny.hidden_size", "tiny.act", "tiny.head_dim", "sub.extra", "sub.depth", "sub.head_dim", "Cfg.depth",
     "gated.w", "hasattr(cfg, 'dropout')", "hasattr(cfg, 'nope')", "getattr(cfg, 'nope', 5)", "getattr(cfg, 'num_heads', 5)",
-    "vars(cfg)['num_heads']", "call_with(**mappy)", "call_with(**vars(tiny))['act']", "counted(True)", "counted(False)", "cfg is cfg", "cfg is tiny", "cfg is None", "bool(cfg)",
+    "Scoped.WIDTH", "Scoped().DOUBLE - 11", "vars(cfg)['num_heads']", "call_with(**mappy)", "call_with(**vars(tiny))['act']", "counted(True)", "counted(False)", "cfg is cfg", "cfg is tiny", "cfg is None", "bool(cfg)",
     # dataclasses
     "dc.dim", "dc.mult", "dc.names", "dc.hidden", "dc2.hidden", "dc2.dim", "dc is dc2", "frozen.c", "frozen.b",
     "dataclasses.asdict(dc)", "dataclasses.astuple(frozen)", "[f.name for f in dataclasses.fields(dc)]",
@@ -282,6 +296,13 @@ from not_installed_anywhere import Mystery, make
 
 class Known:
     pass
+
+
+class Scoped:
+    DOUBLE = 2
+    DOUBLE += make()
+    if make():
+        TRIPLE = 3
 
 
 class Sub(Mystery):
@@ -368,7 +389,7 @@ STAYS_UNKNOWN = [
     "isinstance(anything, Known)", "isinstance(anything, int)", "isinstance(sub, Known)", "isinstance(sub, int)",
     "issubclass(Sub, Known)", "isinstance(known, Mystery)", "maybe.x", "hasattr(maybe, 'x')", "hasattr(known, 'y')",
     "getattr(known, 'y', 2)", "hasattr(opaque, 'y')", "hasattr(sub, 'b')", "bool(sub)", "type(anything) is Known",
-    "callable(anything)", "late.x", "hasattr(late, 'x')", "hasattr(esc, 'y')", "hasattr(br, 'z')", "br.w", "gr.w", "hasattr(gr, 'q')",
+    "callable(anything)", "Scoped.DOUBLE", "Scoped.TRIPLE", "late.x", "hasattr(late, 'x')", "hasattr(esc, 'y')", "hasattr(br, 'z')", "br.w", "gr.w", "hasattr(gr, 'q')",
     "len(appended(make()))", "extended()", "maybe_list(make())",
     "hasattr(branchy(make()), 'z')", "branchy(make()).w", "grown(True).w", "hasattr(grown(True), 'q')", "isinstance(Known(), nn.Parameter)", "isinstance(Known, type(anything))",
 ]

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional
 import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, lookup
-from .common import ArgSites, Frame, _assigned_value, _config, _unknown_module
+from .common import ArgSites, Frame, _config, _unknown_module
 from .values import ClassRef, FuncRef, ModuleObj, Site, TorchRef
 
 CONTAINER_QUALNAMES = {
@@ -71,17 +71,6 @@ class Classes:
                 if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and not _is_accessor(stmt):
                     found = FuncRef(cls.info, stmt, owner=cls)
         return found
-
-    def class_attr(self, cls: ClassRef, name: str) -> Any:
-        for c in self.mro(cls):
-            if isinstance(c, ClassRef) and isinstance(c.node.body, cst.IndentedBlock):
-                for stmt in c.node.body.body:
-                    if isinstance(stmt, cst.SimpleStatementLine):
-                        for small in stmt.body:
-                            value = _assigned_value(small, name)
-                            if value is not None:
-                                return self.eval(value, Frame(c.info, {}, phase="init"))
-        return UNKNOWN
 
     def torch_base(self, cls: ClassRef) -> Optional[str]:
         for c in self.mro(cls):

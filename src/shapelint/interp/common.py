@@ -201,18 +201,6 @@ def _plain(v: Any) -> bool:
 _NOT_MODULES = (cst.BinaryOperation, cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.Integer, cst.Float, cst.SimpleString, cst.FormattedString)
 
 
-def _assigned_value(small: cst.BaseSmallStatement, name: str) -> Optional[cst.BaseExpression]:
-    """The value of ``name = value`` (or ``name: T = value``), if that is what ``small`` is."""
-    if isinstance(small, cst.Assign) and len(small.targets) == 1:
-        target: cst.BaseExpression = small.targets[0].target
-        value: Optional[cst.BaseExpression] = small.value
-    elif isinstance(small, cst.AnnAssign):
-        target, value = small.target, small.value
-    else:
-        return None
-    return value if isinstance(target, cst.Name) and target.value == name else None
-
-
 def _tensors(structure: Any, note: Any, assumed: FrozenSet[str]) -> Any:
     """Nested tuples of shapes -> the same nesting of Tensors."""
     if isinstance(structure, tuple) and structure and all(isinstance(e, tuple) or e is None for e in structure):

@@ -385,7 +385,8 @@ class Expressions:
                     if kind == "static":
                         return method
                     return BoundMethod(obj.cls if kind == "class" else obj, method)
-                value = self.class_attr(obj.cls, name)
+                kind, value = self.class_member(obj.cls, name)
+                value = value if kind == "value" else UNKNOWN
                 if value is not UNKNOWN:
                     return value
             if obj.cfg is not None and name in obj.cfg.values:  # a torch layer's attributes

@@ -41,6 +41,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
         self._strings: Dict[int, Tuple[Any, Any]] = {}
         self._lineages = {}
+        self._namespaces = {}
         self._enum_members = {}
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 

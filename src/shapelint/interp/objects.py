@@ -16,7 +16,7 @@ import libcst as cst
 
 from ..layers import UNKNOWN
 from .classes import _is_accessor
-from .common import MAX_DEPTH, ArgSites, Frame, _assigned_value
+from .common import _AUG, MAX_DEPTH, ArgSites, Frame
 from .overlays import dataclasses as dc
 from .overlays import enum as en
 from .overlays.namedtuple import make_record
@@ -60,6 +60,45 @@ def is_property(fn: FuncRef) -> bool:
     return any(n in ("property", "cached_property", "functools.cached_property") for n in _decorator_names(fn))
 
 
+def _bound_names(stmt: cst.CSTNode) -> List[str]:
+    """Names a compound statement of a class body may bind."""
+    names: List[str] = []
+
+    def bind(t: Any) -> None:
+        if isinstance(t, cst.Name):
+            names.append(t.value)
+        elif isinstance(t, (cst.Tuple, cst.List)):
+            for el in t.elements:
+                bind(el.value)
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            bind(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            bind(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            bind(node.target)
+
+        def visit_For(self, node: cst.For) -> None:
+            bind(node.target)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            names.append(node.name.value)
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            names.append(node.name.value)
+            return False
+
+        def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+            bind(node.asname.name if node.asname is not None else node.name)
+
+    stmt.visit(V())
+    return names
+
+
 def _class_body(cls: ClassRef) -> List[cst.CSTNode]:
     return list(cls.node.body.body) if isinstance(cls.node.body, cst.IndentedBlock) else []
 
@@ -68,6 +107,7 @@ class Objects:
     """Builds and reads instances of plain classes, dataclasses, enums and namedtuples."""
 
     _lineages: Dict[int, Lineage]
+    _namespaces: Dict[int, Dict[str, Tuple[str, Any]]]
     _enum_members: Dict[int, Dict[str, EnumMember]]
 
     @property
@@ -132,25 +172,53 @@ class Objects:
         return "plain"
 
     def class_member(self, cls: ClassRef, name: str) -> Tuple[str, Any]:
-        """Where ``name`` is defined along the MRO: ("def", FuncRef), ("value", expression
-        value), or ("", UNKNOWN) when no class we can read defines it."""
+        """Where ``name`` is defined along the MRO: ("def", FuncRef), ("value", its value),
+        or ("", UNKNOWN) when no class we can read defines it."""
         for c in self.lineage(cls).classes:
-            if not isinstance(c, ClassRef):
-                continue
-            found: Tuple[str, Any] = ("", UNKNOWN)
-            for stmt in _class_body(c):
-                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and not _is_accessor(stmt):
-                    found = ("def", FuncRef(c.info, stmt, owner=c))
-                elif isinstance(stmt, cst.SimpleStatementLine):
-                    for small in stmt.body:
-                        value = _assigned_value(small, name)
-                        if value is not None:
-                            found = ("value", value)
-            if found[0] == "value":
-                return "value", self.eval(found[1], Frame(c.info, {}, phase="init"))
-            if found[0]:
-                return found
+            if isinstance(c, ClassRef):
+                found = self.class_namespace(c).get(name)
+                if found is not None:
+                    return found
         return "", UNKNOWN
+
+    def class_namespace(self, cls: ClassRef) -> Dict[str, Tuple[str, Any]]:
+        """The class body run once, in order: a value may use the names assigned before it
+        (``D = C * 2`` reads the class's ``C``, not a global); what a nested block assigns
+        is unknown."""
+        key = id(cls.node)
+        if key in self._namespaces:
+            return self._namespaces[key]
+        out: Dict[str, Tuple[str, Any]] = {}
+        self._namespaces[key] = out  # a body that reads its own class sees what is done so far
+        env: Dict[str, Any] = {}
+        frame = Frame(cls.info, env, phase="init")
+        for stmt in _class_body(cls):
+            if isinstance(stmt, cst.FunctionDef):
+                if not _is_accessor(stmt):
+                    out[stmt.name.value] = ("def", FuncRef(cls.info, stmt, owner=cls))
+                    env.pop(stmt.name.value, None)
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else []
+                    value = getattr(small, "value", None)
+                    if not targets or value is None:
+                        continue
+                    v = self.eval(value, frame)
+                    if isinstance(small, cst.AugAssign):
+                        op = _AUG.get(type(small.operator))
+                        current = env.get(small.target.value, UNKNOWN) if isinstance(small.target, cst.Name) else UNKNOWN
+                        v = self.binop(op(), current, v, None) if op is not None else UNKNOWN
+                    if isinstance(v, dc.FieldSpec):
+                        v = UNKNOWN if v.default is dc.NO_DEFAULT else v.default
+                    for t in targets:
+                        if isinstance(t, cst.Name):
+                            env[t.value] = v
+                            out[t.value] = ("value", v)
+            else:  # if/for/try/class in the body: what it binds is not followed
+                for n in _bound_names(stmt):
+                    env[n] = UNKNOWN
+                    out[n] = ("value", UNKNOWN)
+        return out
 
     def defines(self, cls: ClassRef, *names: str) -> bool:
         return any(self.class_member(cls, n)[0] for n in names)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..machine import Machine
     from ..values import Site
 
-_NO_DEFAULT = object()  # a field without a default: a required argument
+NO_DEFAULT = object()  # a field without a default: a required argument
 FIELD = TupleType("Field", ("name", "default", "init"))
 
 
@@ -29,7 +29,7 @@ FIELD = TupleType("Field", ("name", "default", "init"))
 class FieldSpec:
     """What ``dataclasses.field(...)`` says about a field."""
 
-    default: Any = _NO_DEFAULT
+    default: Any = NO_DEFAULT
     factory: Any = None
     init: Any = True
     kw_only: Any = False
@@ -38,7 +38,7 @@ class FieldSpec:
 @dataclass
 class Field:
     name: str
-    default: Any  # a value, or _NO_DEFAULT
+    default: Any  # a value, or NO_DEFAULT
     factory: Any
     init: bool
     kw_only: bool
@@ -95,7 +95,7 @@ def fields_of(m: Machine, cls: ClassRef) -> List[Field]:
                 if qual.endswith("ClassVar"):
                     continue
                 name = small.target.value
-                value = m.eval(small.value, frame) if small.value is not None else _NO_DEFAULT
+                value = m.eval(small.value, frame) if small.value is not None else NO_DEFAULT
                 spec = value if isinstance(value, FieldSpec) else FieldSpec(default=value)
                 out[name] = Field(
                     name, spec.default, spec.factory, spec.init is not False, kw_only or spec.kw_only is True,
@@ -121,7 +121,7 @@ def init(m: Machine, inst: Instance, cls: ClassRef, args: List[Any], kwargs: Dic
             continue
         if f.factory is not None:
             values[f.name] = m.call(f.factory, [], {}, site, ArgSites([], {}), "init")
-        elif f.default is not _NO_DEFAULT:
+        elif f.default is not NO_DEFAULT:
             values[f.name] = f.default
         elif f.init:
             return False  # a required argument missing
@@ -158,7 +158,7 @@ def _plain_copy(m: Machine, v: Any, as_tuple: bool) -> Any:
 @_builtin
 def _field(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     return FieldSpec(
-        kwargs.get("default", _NO_DEFAULT), kwargs.get("default_factory"), kwargs.get("init", True), kwargs.get("kw_only", False)
+        kwargs.get("default", NO_DEFAULT), kwargs.get("default_factory"), kwargs.get("init", True), kwargs.get("kw_only", False)
     )
 
 
@@ -189,7 +189,7 @@ def _fields(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if not isinstance(cls, ClassRef) or is_dataclass_class(m, cls) is not True:
         return UNKNOWN
     return tuple(
-        Record((f.name, UNKNOWN if f.default is _NO_DEFAULT else f.default, f.init), FIELD, FIELD.fields)
+        Record((f.name, UNKNOWN if f.default is NO_DEFAULT else f.default, f.init), FIELD, FIELD.fields)
         for f in fields_of(m, cls) if not f.initvar
     )
 
