@@ -164,6 +164,10 @@ class Plain:
 WIDTH = 3
 
 
+class Table(dict):
+    scale = 2
+
+
 class Scoped:
     WIDTH = 5
     DOUBLE = WIDTH * 2
@@ -230,6 +234,7 @@ EXPRESSIONS = [
     "cfg.hidden_size", "cfg.dropout", "cfg.depth", "cfg.head_dim", "cfg.widths(3)", "Cfg.round8(30)", "cfg.round8(9)",
     "tiny.hidden_size", "tiny.act", "tiny.head_dim", "sub.extra", "sub.depth", "sub.head_dim", "Cfg.depth",
     "gated.w", "hasattr(cfg, 'dropout')", "hasattr(cfg, 'nope')", "getattr(cfg, 'nope', 5)", "getattr(cfg, 'num_heads', 5)",
+    "isinstance(Table(a=1), dict)", "isinstance(Table(a=1), collections.abc.Mapping)", "isinstance(Table(), Cfg)", "Table(a=1).scale",
     "Scoped.WIDTH", "Scoped().DOUBLE - 11", "vars(cfg)['num_heads']", "call_with(**mappy)", "call_with(**vars(tiny))['act']", "counted(True)", "counted(False)", "cfg is cfg", "cfg is tiny", "cfg is None", "bool(cfg)",
     # dataclasses
     "dc.dim", "dc.mult", "dc.names", "dc.hidden", "dc2.hidden", "dc2.dim", "dc is dc2", "frozen.c", "frozen.b",

@@ -262,8 +262,10 @@ class Objects:
         inst = Instance(cls, open=not lin.complete, truth=self.class_truth(cls))
         for c in lin.classes:
             if isinstance(c, ClassRef):
-                init = self._own_method(c, "__init__")
-                if init is not None:
+                kind, init = self.class_namespace(c).get("__init__", ("", None))
+                if kind:
+                    if not isinstance(init, FuncRef):
+                        return UNKNOWN  # ``__init__ = something`` we cannot follow
                     self.call_function(init, [inst, *args], kwargs, sites.after_self() if sites else None, phase="init")
                     return inst
                 options = dc.options(self.machine, c)
@@ -272,6 +274,9 @@ class Objects:
             elif isinstance(c, TorchRef):
                 inst.open = True  # a library base's own constructor: its attributes are unknown
                 return inst
+        if any(t.startswith("py:") for t in lin.tokens):
+            inst.open = True  # ``class Cfg(dict)``: the builtin's constructor, not followed
+            return inst
         if args or kwargs:
             return UNKNOWN  # object() takes no arguments: torch would never get here
         return inst
