@@ -157,6 +157,20 @@ class SubBlock(Block):
     pass
 
 
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.width = 3
+
+    @property
+    def width(self):
+        return self._width
+
+    @width.setter
+    def width(self, v):
+        self._width = v * 2
+
+
 class Plain:
     pass
 
@@ -264,7 +278,7 @@ EXPRESSIONS = [
     "type(conv) is nn.Conv2d", "type(conv) == nn.Linear", "type(Act.RELU) is Act",
     "callable(cfg)", "callable(Cfg)", "callable(conv)", "callable(part)", "callable(3)", "callable(Cfg.round8)",
     "typing.cast(int, 5)", "getattr(nn, 'ReLU') is nn.ReLU", "getattr(torch.nn, 'Conv2d') == nn.Conv2d",
-    "block.channels", "isinstance(block.channels, int)",
+    "block.channels", "Scaled().width", "isinstance(block.channels, int)",
 ]
 
 

@@ -78,7 +78,10 @@ class Statements:
             frame.origins.pop(target.value, None)
         elif isinstance(target, cst.Attribute):
             obj = self.eval(target.value, frame)
-            if isinstance(obj, ModuleObj):
+            setter = self.setter(obj.cls, target.attr.value) if isinstance(obj, ModuleObj) and obj.cls is not None else None
+            if setter is not None:
+                self.call_function(setter, [obj, value], {}, None, frame.phase)  # a property's setter
+            elif isinstance(obj, ModuleObj):
                 obj.register(target.attr.value, value)
                 if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES):
                     obj.complete = False  # it may have been a module: the tree is not whole
