@@ -424,7 +424,7 @@ def test_unknown_stays_unknown(tmp_path, phase):
 
 # ----------------------------------------------------------------------------- models
 
-HEADER = "import collections\nimport dataclasses\nimport functools\nimport typing\nfrom dataclasses import dataclass, field\nfrom enum import Enum, auto\nfrom typing import NamedTuple\n\nimport torch\nimport torch.nn as nn\n"
+HEADER = "import collections\nimport dataclasses\nimport functools\nimport typing\nfrom dataclasses import dataclass, field\nfrom enum import Enum, IntEnum, auto\nfrom typing import NamedTuple\n\nimport torch\nimport torch.nn as nn\n"
 
 CONFIG_MODEL = '''
 class Config:
@@ -551,6 +551,10 @@ class Act(str, Enum):
     GELU = "gelu"
 
 
+class Width(IntEnum):
+    SMALL = 5
+
+
 ACTS = {Act.RELU: nn.ReLU, Act.GELU: nn.GELU}
 
 
@@ -568,12 +572,13 @@ class Net(nn.Module):
             elif spec.kind == Kind.POOL:
                 layers.append(nn.MaxPool2d(spec.stride))
         self.features = nn.Sequential(*layers)
-        pair = Pair(chs, 5).wider()
+        pair = Pair(chs, Width.SMALL).wider()
         self.proj = nn.Conv2d(HEAD_IN, pair.cout, 1)
+        self.post = nn.Conv2d(pair.cout, Width.SMALL, 1)
         self.n_kinds = len([k for k in Kind])
 
     def forward(self, x):
-        return self.proj(self.features(x))
+        return self.post(self.proj(self.features(x)))
 '''
 
 BUILDER_MODEL = '''

@@ -257,6 +257,8 @@ def _config(v: Any) -> Any:
         return v.shape
     if isinstance(v, Sym):
         return UNKNOWN
+    if isinstance(v, EnumMember) and v.mixin:  # an IntEnum member is its int
+        return _config(v.value)
     if isinstance(v, (list, tuple)):
         items = [_config(e) for e in v]
         return tuple(items) if isinstance(v, tuple) else items
