@@ -259,7 +259,7 @@ EXPRESSIONS = [
     "stage.channels", "stage.stride", "stage[1]", "tuple(stage)", "stage._replace(depth=5).depth", "Stage._fields",
     "stage._asdict()", "bc.stride", "bc.scaled(2)", "len(bc)", "bc == (8, 16, 1)",
     # enums
-    "Act.GELU.value", "Act.GELU.name", "Act(2).name", "Act['SILU'].value", "[a.name for a in Act]", "Act.ALIAS is Act.RELU",
+    "Act.GELU.value", "Act.GELU.name", "Act(2).name", "Act['SILU'].value", "[a.name for a in Act]", "len(Act)", "len(Mode)", "Act.ALIAS is Act.RELU",
     "Act.RELU == Act.RELU", "Act.RELU == 1", "Act.RELU is Act.GELU", "Mode.UP == 'up'", "Mode('down').name",
     "Level.HIGH + 1", "Level.LOW < Level.HIGH", "Act.RELU in (Act.RELU, Act.GELU)", "{Act.RELU: 3}[Act.RELU]",
     # type dispatch

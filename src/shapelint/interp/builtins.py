@@ -78,6 +78,9 @@ def _len(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         return len(v)
     if isinstance(v, _Iter):
         return len(v.items)
+    if isinstance(v, ClassRef):  # an Enum class: its members
+        members = m.iterate(v)
+        return UNKNOWN if members is None else len(members)
     if isinstance(v, ModuleObj) and (v.kind in ("sequential", "modulelist", "moduledict") or v.container):
         return len(v.children)
     if isinstance(v, Tensor) and v.shape:
