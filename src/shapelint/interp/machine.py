@@ -42,6 +42,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self._strings: Dict[int, Tuple[Any, Any]] = {}
         self._lineages = {}
         self._namespaces = {}
+        self._taints: Dict[int, Tuple[Any, ...]] = {}  # id(statement) -> (statement, what taint() reads)
         self._enum_members = {}
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 

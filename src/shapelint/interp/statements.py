@@ -16,6 +16,8 @@ from .values import ClassRef, FuncRef, Instance, ModuleObj, Site
 class Statements:
     """Executes statements over a frame."""
 
+    _taints: Dict[int, Tuple[Any, ...]]
+
     def exec_block(self, block: Any, frame: Frame) -> None:
         body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
         for stmt in body:
@@ -112,27 +114,8 @@ class Statements:
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Make every name (and self attribute) a statement assigns unknown."""
-        names: List[str] = []
-        attrs: List[str] = []
         self.taint(stmt, frame)
-
-        class V(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
-                pass
-
-            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_AugAssign(self, node: cst.AugAssign) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_For(self, node: cst.For) -> None:
-                _targets(node.target, names, attrs)
-
-        stmt.visit(V())
+        _, _, _, names, attrs = self._scan(stmt)
         for n in names:
             frame.env[n] = UNKNOWN
         me = frame.env.get("self")
@@ -146,34 +129,7 @@ class Statements:
         """Code that ran on a path that may not be taken, or was skipped though it may run:
         an object's attribute it assigns may or may not be set; an object it calls a method
         of or hands to a call may have changed in any way."""
-        assigned: List[cst.Attribute] = []
-        changed: List[cst.BaseExpression] = []
-
-        def target(t: cst.BaseExpression) -> None:
-            if isinstance(t, cst.Attribute):
-                assigned.append(t)
-            elif isinstance(t, cst.Subscript):
-                changed.append(t.value)
-            elif isinstance(t, (cst.Tuple, cst.List)):
-                for el in t.elements:
-                    target(el.value)
-
-        class V(cst.CSTVisitor):
-            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-                target(node.target)
-
-            def visit_AugAssign(self, node: cst.AugAssign) -> None:
-                target(node.target)
-
-            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-                target(node.target)
-
-            def visit_Call(self, node: cst.Call) -> None:
-                if isinstance(node.func, cst.Attribute):
-                    changed.append(node.func.value)
-                changed.extend(a.value for a in node.args)
-
-        stmt.visit(V())
+        _, assigned, changed, _, _ = self._scan(stmt)
         for attr in assigned:
             obj = self._reach(attr.value, frame)
             if isinstance(obj, Instance):
@@ -185,6 +141,52 @@ class Statements:
                 self.forget_attrs(obj, list(obj.attrs))
             elif isinstance(obj, (list, dict)):
                 self.lose(expr, frame)  # a list appended to on a path that may not run
+
+    def _scan(self, stmt: cst.CSTNode) -> Tuple[Any, ...]:
+        """What a statement may change: (the statement, the attributes it assigns, the objects
+        it calls methods of or passes on, the names and self attributes it binds).  A visit
+        costs more than the rest of forget/taint: once per statement."""
+        found = self._taints.get(id(stmt))
+        if found is not None and found[0] is stmt:
+            return found
+        assigned: List[cst.Attribute] = []
+        changed: List[cst.BaseExpression] = []
+        names: List[str] = []
+        attrs: List[str] = []
+
+        def target(t: cst.BaseExpression, top: bool = True) -> None:
+            if top:
+                _targets(t, names, attrs)
+            if isinstance(t, cst.Attribute):
+                assigned.append(t)
+            elif isinstance(t, cst.Subscript):
+                changed.append(t.value)
+            elif isinstance(t, (cst.Tuple, cst.List)):
+                for el in t.elements:
+                    target(el.value, False)
+
+        class V(cst.CSTVisitor):
+            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+                target(node.target)
+
+            def visit_AugAssign(self, node: cst.AugAssign) -> None:
+                target(node.target)
+
+            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+                target(node.target)
+
+            def visit_For(self, node: cst.For) -> None:
+                _targets(node.target, names, attrs)
+
+            def visit_Call(self, node: cst.Call) -> None:
+                if isinstance(node.func, cst.Attribute):
+                    changed.append(node.func.value)
+                changed.extend(a.value for a in node.args)
+
+        stmt.visit(V())
+        found = (stmt, assigned, changed, names, attrs)
+        self._taints[id(stmt)] = found
+        return found
 
     def _reach(self, expr: cst.BaseExpression, frame: Frame) -> Any:
         """The object a plain ``a.b.c`` path names, without calling anything."""
