@@ -80,6 +80,7 @@ class ModuleInfo:
         self.stars: List[str] = []  # the modules of ``from M import *``, in order
         self.all: Optional[List[str]] = None  # a literal ``__all__``
         self.defs: Dict[str, cst.CSTNode] = {}  # classes, functions, top-level assignment values
+        self.mutated: Set[str] = set()  # top-level names whose value later top-level statements change
         self.globals: Dict[str, object] = {}  # evaluated lazily by the interpreter
         self._collect()
 
@@ -157,6 +158,26 @@ class ModuleInfo:
         """Whether the module's own top level binds ``name`` (not counting star imports)."""
         return name in self.defs or name in self.imports
 
+    def _mutation(self, small: cst.CSTNode) -> None:
+        """``cfg.x = 1``, ``cfg[k] = v``, ``n += 1``, ``layers.append(m)`` at top level: the
+        name's first value is not the one code reads later."""
+        targets: List[cst.BaseExpression] = []
+        if isinstance(small, cst.Assign):
+            targets = [t.target for t in small.targets]
+        elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+            targets = [small.target]
+            if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+                self.mutated.add(small.target.value)
+        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            call = small.value
+            targets = [call.func] + [a.value for a in call.args]  # a call may change its receiver or arguments
+            self.mutated.update(a.value.value for a in call.args if isinstance(a.value, cst.Name))
+        for t in targets:
+            while isinstance(t, (cst.Attribute, cst.Subscript)):
+                t = t.value
+                if isinstance(t, cst.Name):
+                    self.mutated.add(t.value)
+
     def _collect_def(self, stmt: cst.CSTNode) -> None:
         """Top-level definitions and imports (also inside top-level ``if``/``try``)."""
         if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
@@ -165,6 +186,7 @@ class ModuleInfo:
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self._import(small)
+                self._mutation(small)
                 if isinstance(small, cst.Assign):
                     for t in small.targets:
                         if isinstance(t.target, cst.Name):

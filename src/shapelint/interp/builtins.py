@@ -134,6 +134,9 @@ def _len(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         return len(v)
     if isinstance(v, _Iter):
         return len(v.items)
+    if isinstance(v, ClassRef):  # an Enum class: its members
+        members = m.iterate(v)
+        return UNKNOWN if members is None else len(members)
     if isinstance(v, ModuleObj) and (v.kind in ("sequential", "modulelist", "moduledict") or v.container):
         return len(v.children)
     if isinstance(v, Tensor) and v.shape:
@@ -306,6 +309,9 @@ def _convert(kind: Any) -> Callable[..., Any]:
                 return UNKNOWN
         if len(args) > 1:
             return UNKNOWN
+        if kind is bool:
+            truth = _truth(v)
+            return UNKNOWN if truth is None else truth
         if kind is str and isinstance(v, (int, float, str, bool)):
             return str(v)
         if isinstance(v, ConstTensor) and len(v.data) == 1 and kind in (int, float, bool):

@@ -11,7 +11,22 @@ from .builtins import python_method
 from .classes import CONTAINER_QUALNAMES
 from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Return, merge_values
 from .overlays import DEFINITIONS
-from .values import BoundMethod, ClassRef, FuncRef, LambdaRef, ModuleObj, Partial, PyValue, Site, Tensor, TorchRef
+from .overlays.namedtuple import record_method
+from .values import BoundMethod, ClassRef, FuncRef, Instance, LambdaRef, ModuleObj, Partial, PyValue, Record, Site, Tensor, TorchRef, TupleType
+
+# list and dict methods that change their receiver
+MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault", "popitem"}
+
+
+def _escape(values: Any, depth: int) -> None:
+    """Instances handed to code we do not follow (also inside lists, tuples and dicts)."""
+    for v in values:
+        if isinstance(v, Instance):
+            v.open = True
+        elif depth and isinstance(v, (list, tuple)):
+            _escape(v, depth - 1)
+        elif depth and isinstance(v, dict):
+            _escape(v.values(), depth - 1)
 
 
 class Calls:
@@ -107,8 +122,24 @@ class Calls:
         if args is None:
             if isinstance(callee, ModuleObj) or (isinstance(callee, BoundMethod) and isinstance(callee.obj, (ModuleObj, Tensor))):
                 return Tensor(None)
+            if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and isinstance(func, cst.Attribute):
+                self.lose(func.value, frame)
             return UNKNOWN
-        return self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
+        result = self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
+        if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and callee.func in MUTATING and result is UNKNOWN and isinstance(func, cst.Attribute):
+            self.lose(func.value, frame)  # a change we could not follow: the list is no longer known
+        return result
+
+    def lose(self, expr: cst.BaseExpression, frame: Frame) -> None:
+        """The value at ``name`` or ``obj.attr`` changed in a way we do not know."""
+        if isinstance(expr, cst.Name):
+            frame.env[expr.value] = UNKNOWN
+        elif isinstance(expr, cst.Attribute):
+            base = self._reach(expr.value, frame)
+            if isinstance(base, Instance):
+                self.forget_attrs(base, [expr.attr.value])
+            elif isinstance(base, ModuleObj) and expr.attr.value in base.attrs:
+                base.attrs[expr.attr.value] = UNKNOWN
 
     def eval_args(self, node: cst.Call, frame: Frame) -> Tuple[Optional[List[Any]], Dict[str, Any], "ArgSites"]:
         args: List[Any] = []
@@ -123,6 +154,8 @@ class Calls:
                 args.extend(items)
                 sites.positional.extend([None] * len(items))
             elif a.star == "**":
+                if isinstance(value, Instance):
+                    value = self.as_mapping(value, Site(frame.info, a.value))
                 if not isinstance(value, dict):
                     return None, {}, sites
                 kwargs.update(value)
@@ -151,6 +184,8 @@ class Calls:
     def call_super(self, method: str, node: cst.Call, frame: Frame) -> Any:
         me = frame.env.get("self")
         args, kwargs, sites = self.eval_args(node, frame)
+        if isinstance(me, Instance) and args is not None:
+            return self.instance_super(me, method, frame, args, kwargs, sites)
         if not isinstance(me, ModuleObj) or me.cls is None or args is None:
             return UNKNOWN
         # the classes after the one that defines the running method, in self's MRO
@@ -176,6 +211,24 @@ class Calls:
                     return self.call_module(me, args, kwargs, Site(frame.info, node), builtin_forward=True)
                 return UNKNOWN
         return UNKNOWN
+
+    def instance_super(self, me: Instance, method: str, frame: Frame, args: List[Any], kwargs: Dict[str, Any], sites: ArgSites) -> Any:
+        """``super().method(...)`` in a plain class: the next class along the MRO that has it."""
+        current = frame.env.get("__class__", me.cls)
+        chain = list(self.lineage(me.cls).classes)
+        after = chain[chain.index(current) + 1:] if current in chain else chain[1:]
+        for c in after:
+            if isinstance(c, TorchRef):
+                me.open = True  # a library base: what it does is not followed
+                return UNKNOWN
+            if isinstance(c, ClassRef):
+                fn = self._own_method(c, method)
+                if fn is not None:
+                    return self.call_function(fn, [me, *args], kwargs, sites.after_self(), phase=frame.phase)
+        if not self.lineage(me.cls).complete:
+            me.open = True
+            return UNKNOWN
+        return None if method == "__init__" else UNKNOWN
 
     def call(self, callee: Any, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
         if site.info.library:
@@ -204,6 +257,14 @@ class Calls:
         if isinstance(callee, ClassRef):
             if self.is_module_class(callee):
                 return self.instantiate(callee, args, kwargs, site, sites)
+            return self.construct(callee, args, kwargs, site, sites)
+        if isinstance(callee, TupleType):
+            return self.construct_record(callee, args, kwargs)
+        if isinstance(callee, Instance):
+            fn = self.member_value(callee, callee.cls, "__call__")
+            if isinstance(fn, BoundMethod):
+                return self.call_method(fn, args, kwargs, site, sites, phase)
+            callee.open = True
             return UNKNOWN
         if isinstance(callee, FuncRef):
             overlay = DEFINITIONS.get((callee.info.name, callee.name))
@@ -218,6 +279,7 @@ class Calls:
             return self.call_module(callee, args, kwargs, site)
         if callable(callee) and getattr(callee, "__shapelint_builtin__", False):
             return callee(self, args, kwargs)
+        _escape([*args, *kwargs.values()], 2)  # code we do not follow may set attributes on them
         return UNKNOWN
 
     def call_method(self, bm: BoundMethod, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
@@ -231,6 +293,8 @@ class Calls:
             return self.module_method(obj, fn, args, kwargs)
         if isinstance(obj, PyValue):
             return obj.method(self, fn, args, kwargs)
+        if isinstance(obj, Record):
+            return record_method(obj, fn, args, kwargs)
         return python_method(obj, fn, args, kwargs)
 
     def call_lambda(self, fn: LambdaRef, args: List[Any], kwargs: Dict[str, Any], phase: str) -> Any:

@@ -9,7 +9,7 @@ import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, lookup
 from ..layers.core import is_int
-from .common import MAX_LOOP, ArgSites, Frame, TorchRaises, _assigned_value, _config, _unknown_module
+from .common import MAX_LOOP, ArgSites, Frame, TorchRaises, _config, _unknown_module
 from .values import ClassRef, FuncRef, ModuleObj, Site, TorchRef
 
 CONTAINER_QUALNAMES = {
@@ -38,6 +38,9 @@ STACKS = {
 def _clone(m: ModuleObj) -> ModuleObj:
     """``copy.deepcopy`` of a module: a new instance all the way down (parameters count again)."""
     return replace(m, children={k: _clone(v) for k, v in m.children.items()}, attrs=dict(m.attrs), parameters=dict(m.parameters))
+def _is_accessor(stmt: cst.FunctionDef) -> bool:
+    """``@x.setter`` / ``@x.deleter``: not the attribute's getter."""
+    return any(isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value in ("setter", "deleter") for d in stmt.decorators)
 
 
 class Classes:
@@ -80,20 +83,9 @@ class Classes:
         found = None
         if isinstance(cls.node.body, cst.IndentedBlock):
             for stmt in cls.node.body.body:
-                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and not _is_accessor(stmt):
                     found = FuncRef(cls.info, stmt, owner=cls)
         return found
-
-    def class_attr(self, cls: ClassRef, name: str) -> Any:
-        for c in self.mro(cls):
-            if isinstance(c, ClassRef) and isinstance(c.node.body, cst.IndentedBlock):
-                for stmt in c.node.body.body:
-                    if isinstance(stmt, cst.SimpleStatementLine):
-                        for small in stmt.body:
-                            value = _assigned_value(small, name)
-                            if value is not None:
-                                return self.eval(value, Frame(c.info, {}, phase="init"))
-        return UNKNOWN
 
     def torch_base(self, cls: ClassRef) -> Optional[str]:
         for c in self.mro(cls):

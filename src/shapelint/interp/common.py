@@ -13,7 +13,7 @@ import libcst as cst
 from ..extract.index import ModuleInfo
 from ..layers import UNKNOWN, Failure, Result
 from ..layers.core import is_int
-from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Tensor, TorchRef
+from .values import BoundMethod, ClassRef, EnumMember, FuncRef, Instance, ModuleObj, Partial, Site, Tensor, TorchRef
 
 MAX_STEPS = 400_000
 MAX_DEPTH = 60
@@ -175,6 +175,8 @@ def _truth(v: Any) -> Optional[bool]:
     """Python truthiness, or None when it cannot be known."""
     if v is UNKNOWN or isinstance(v, (Sym, Tensor)):
         return None
+    if isinstance(v, (Instance, EnumMember)):
+        return v.truth
     if isinstance(v, (ModuleObj, FuncRef, ClassRef, TorchRef, Partial, BoundMethod)):
         return True
     if isinstance(v, (list, tuple, dict)) and not isinstance(v, str):
@@ -224,23 +226,13 @@ def _plain(v: Any) -> bool:
         return all(_plain(e) for e in v)
     if isinstance(v, dict):
         return all(_plain(k) and _plain(e) for k, e in v.items())
+    if isinstance(v, EnumMember):
+        return v.mixin is None or _plain(v.value)  # compares and hashes as Python's members do
     return isinstance(v, _SAFE_TYPES)
 
 
 # expressions that never evaluate to a module
 _NOT_MODULES = (cst.BinaryOperation, cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.Integer, cst.Float, cst.SimpleString, cst.FormattedString)
-
-
-def _assigned_value(small: cst.BaseSmallStatement, name: str) -> Optional[cst.BaseExpression]:
-    """The value of ``name = value`` (or ``name: T = value``), if that is what ``small`` is."""
-    if isinstance(small, cst.Assign) and len(small.targets) == 1:
-        target: cst.BaseExpression = small.targets[0].target
-        value: Optional[cst.BaseExpression] = small.value
-    elif isinstance(small, cst.AnnAssign):
-        target, value = small.target, small.value
-    else:
-        return None
-    return value if isinstance(target, cst.Name) and target.value == name else None
 
 
 def _tensors(structure: Any, note: Any, assumed: FrozenSet[str]) -> Any:
@@ -299,6 +291,8 @@ def _config(v: Any) -> Any:
         return v.shape
     if isinstance(v, Sym):
         return UNKNOWN
+    if isinstance(v, EnumMember) and v.mixin:  # an IntEnum member is its int
+        return _config(v.value)
     if isinstance(v, (list, tuple)):
         items = [_config(e) for e in v]
         return tuple(items) if isinstance(v, tuple) else items

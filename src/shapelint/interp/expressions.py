@@ -12,14 +12,23 @@ from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
 from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values, narrow_format
+from .dispatch import class_key, identical, same_class, unwrap
+from .objects import is_property
 from .overlays import CONSTANTS
 from .overlays.arrays import Refused, elementwise, index, plain
-from .values import BoundMethod, ClassRef, ConstTensor, FuncRef, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Site, Struct, Tensor, TorchRef
+from .values import BoundMethod, ClassRef, ConstTensor, EnumMember, FuncRef, Instance, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Record, Site, Struct, Tensor, TorchRef, TupleType
 
 _CONVERSIONS: Dict[str, Callable[[Any], str]] = {"r": repr, "s": str, "a": ascii}
 _ARRAY_OPS = {
     cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//", cst.Modulo: "%", cst.Power: "**",
 }
+
+
+def _classinfo_part(v: Any) -> bool:
+    """A class, or a tuple of classes: ``int | str`` makes a classinfo for isinstance."""
+    if isinstance(v, tuple):
+        return bool(v) and all(_classinfo_part(e) for e in v)
+    return class_key(v) is not None
 
 
 class Expressions:
@@ -218,8 +227,11 @@ class Expressions:
                 elif isinstance(left, bool) and isinstance(right, bool):
                     r = (left is right) if isinstance(op, cst.Is) else (left is not right)
                 else:
-                    r = UNKNOWN
+                    r = identical(left, right)
+                    if isinstance(op, cst.IsNot) and r is not UNKNOWN:
+                        r = not r
             elif isinstance(op, (cst.In, cst.NotIn)):
+                left, right = unwrap(left), unwrap(right)
                 searched = list(right.keys()) if isinstance(right, dict) else right  # a dict's values are never looked at
                 if _plain(left) and _plain(searched) and isinstance(right, (list, tuple, dict, str)):
                     try:
@@ -232,9 +244,16 @@ class Expressions:
                     r = UNKNOWN
             else:
                 fn = _CMP.get(type(op))
-                refs = (TorchRef, ClassRef, FuncRef)
-                if type(op) in (cst.Equal, cst.NotEqual) and isinstance(left, refs) and isinstance(right, refs):
+                left, right = unwrap(left), unwrap(right)
+                equality = type(op) in (cst.Equal, cst.NotEqual)
+                if equality and isinstance(left, FuncRef) and isinstance(right, FuncRef):
                     r = (left == right) == isinstance(op, cst.Equal)
+                elif equality and class_key(left) is not None and class_key(right) is not None:
+                    r = same_class(left, right)
+                    r = r if r is UNKNOWN else r == isinstance(op, cst.Equal)
+                elif equality and (isinstance(left, EnumMember) or isinstance(right, EnumMember)):
+                    r = identical(left, right)  # an Enum member equals only itself
+                    r = r if r is UNKNOWN else r == isinstance(op, cst.Equal)
                 elif isinstance(left, Sym) and isinstance(right, Sym) and type(op) in (cst.Equal, cst.NotEqual) and left == right:
                     r = isinstance(op, cst.Equal)
                 elif fn is not None and _plain(left) and _plain(right):
@@ -252,6 +271,9 @@ class Expressions:
         return result
 
     def binop(self, op: cst.BaseBinaryOp, left: Any, right: Any, site: Optional[Site]) -> Any:
+        left, right = unwrap(left), unwrap(right)
+        if isinstance(op, cst.BitOr) and _classinfo_part(left) and _classinfo_part(right):
+            return (left if isinstance(left, tuple) else (left,)) + (right if isinstance(right, tuple) else (right,))  # int | str
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             return self.tensor_binop(op, left, right, site)
         fn = _BINOPS.get(type(op))
@@ -325,6 +347,8 @@ class Expressions:
                 return UNKNOWN
         if isinstance(base, dict) and _plain(key) and not isinstance(key, (list, dict)):
             return base.get(key, UNKNOWN)
+        if isinstance(base, ClassRef) and isinstance(key, str) and self.class_kind(base) == "enum":
+            return self.enum_members(base).get(key, UNKNOWN)  # Color["RED"]
         if isinstance(base, ModuleObj) and (base.kind in ("sequential", "modulelist") or base.container in ("sequential", "modulelist")) and is_int(key):
             children = list(base.children.values())
             try:
@@ -418,10 +442,13 @@ class Expressions:
                 method = self.find_method(obj.cls, name)
                 if method is not None:
                     kind = _method_kind(method)
+                    if is_property(method):
+                        return self.call_function(method, [obj], {}, None, "forward")
                     if kind == "static":
                         return method
                     return BoundMethod(obj.cls if kind == "class" else obj, method)
-                value = self.class_attr(obj.cls, name)
+                kind, value = self.class_member(obj.cls, name)
+                value = value if kind == "value" else UNKNOWN
                 if value is not UNKNOWN:
                     return value
             if obj.cfg is not None and name in obj.cfg.values:  # a torch layer's attributes
@@ -447,12 +474,17 @@ class Expressions:
         if isinstance(obj, Partial):
             return {"func": obj.func, "args": obj.args, "keywords": dict(obj.kwargs)}.get(name, UNKNOWN)
         if isinstance(obj, ClassRef):
-            method = self.find_method(obj, name)
-            if method is not None:
-                return BoundMethod(obj, method) if _method_kind(method) == "class" else method
-            return self.class_attr(obj, name)
+            return self.class_attr_value(obj, name)
         if isinstance(obj, Struct) and name in obj.fields:
             return obj[obj.fields.index(name)]
+        if isinstance(obj, Instance):
+            return self.instance_attr(obj, name)
+        if isinstance(obj, EnumMember):
+            return self.enum_attr(obj, name)
+        if isinstance(obj, Record):
+            return self.record_attr(obj, name)
+        if isinstance(obj, TupleType):
+            return {"_fields": obj.fields, "__name__": obj.name}.get(name, UNKNOWN)
         if isinstance(obj, (list, dict, str, tuple)):
             return BoundMethod(obj, name)
         return UNKNOWN

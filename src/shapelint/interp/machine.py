@@ -17,7 +17,9 @@ from .builtins import BUILTINS
 from .calls import Calls
 from .classes import CONTAINER_QUALNAMES, Classes
 from .common import MAX_STEPS, Budget, Frame, Reporter
+from .dispatch import DISPATCH
 from .expressions import Expressions
+from .objects import Objects
 from .overlays import CONSTANTS, LIBRARY, MODULES
 from .statements import Statements
 from .torch_calls import TorchCalls
@@ -43,7 +45,7 @@ def _modelled_star(info: ModuleInfo, name: str) -> Any:
     return TorchRef(f"{stars[0]}.{name}") if stars else UNKNOWN
 
 
-class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
+class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
     """Interprets the code of one project; one instance per checked file run."""
 
     def __init__(self, index: ProjectIndex, reporter: Optional[Reporter] = None, training: Optional[bool] = None) -> None:
@@ -66,6 +68,10 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self.shape_doubt = False  # a shape was read from a tensor resting on an assumption, or a guessed argument
         # the model's forward and its parameters left at their defaults (a caller may pass them)
         self.guessed: Tuple[Optional[cst.FunctionDef], FrozenSet[str]] = (None, frozenset())
+        self._lineages = {}
+        self._namespaces = {}
+        self._taints: Dict[int, Tuple[Any, ...]] = {}  # id(statement) -> (statement, what taint() reads)
+        self._enum_members = {}
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 
     def _anchor(self, site: Site) -> Optional[Site]:
@@ -91,7 +97,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         try:
             value: Any = UNKNOWN
             node = info.defs.get(name)
-            if isinstance(node, cst.ClassDef):
+            if name in info.mutated and node is not None and not isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+                pass  # changed by later top-level statements: its value is not the first one
+            elif isinstance(node, cst.ClassDef):
                 value = ClassRef(info, node)
             elif isinstance(node, cst.FunctionDef):
                 value = FuncRef(info, node)
@@ -101,6 +109,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
                 value = self.resolve_from(*info.from_imports[name])
             elif name in info.imports:
                 value = self.resolve_qualname(info.imports[name])
+            elif name in DISPATCH:
+                value = DISPATCH[name]
             elif name in BUILTINS:
                 value = BUILTINS[name]
             elif (source := self.index.star_source(info, name)) is not None:

@@ -10,7 +10,8 @@ from ..layers import UNKNOWN, Failure
 from ..layers.core import ASSERT, is_int
 from .common import _AUG, _NOT_MODULES, Frame, TorchRaises, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
 from .overlays.arrays import rows
-from .values import ConstTensor, FuncRef, ModuleObj, Site
+from .overlays.enum import canonical
+from .values import ClassRef, ConstTensor, FuncRef, Instance, ModuleObj, Site
 
 # methods that change the object they are called on: a statement not followed that calls
 # them leaves that object unknown
@@ -53,6 +54,7 @@ class Statements:
     try_depth: int
 
     loop_work: int  # iterations of the enclosing loops, multiplied
+    _taints: Dict[int, Tuple[Any, ...]]
 
     def exec_block(self, block: Any, frame: Frame) -> None:
         body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
@@ -120,10 +122,15 @@ class Statements:
             frame.origins.pop(target.value, None)
         elif isinstance(target, cst.Attribute):
             obj = self.eval(target.value, frame)
-            if isinstance(obj, ModuleObj):
+            setter = self.setter(obj.cls, target.attr.value) if isinstance(obj, ModuleObj) and obj.cls is not None else None
+            if setter is not None:
+                self.call_function(setter, [obj, value], {}, None, frame.phase)  # a property's setter
+            elif isinstance(obj, ModuleObj):
                 obj.register(target.attr.value, value)
                 if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES):
                     obj.complete = False  # it may have been a module: the tree is not whole
+            elif isinstance(obj, Instance):
+                self.set_attr(obj, target.attr.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             items = list(value.items if isinstance(value, _Iter) else value) if isinstance(value, (tuple, list, _Iter)) else None
@@ -165,42 +172,8 @@ class Statements:
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Make every name (and self attribute) a statement assigns unknown; a ``return``
         inside it makes the function's result unknown (it may have returned there)."""
-        names: List[str] = []
-        attrs: List[str] = []
-        returns: List[bool] = []
-
-        class V(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
-                pass
-
-            def visit_Return(self, node: cst.Return) -> None:
-                returns.append(True)
-
-            def visit_Call(self, node: cst.Call) -> None:  # ``layers.append(...)`` changes ``layers``
-                f = node.func
-                if isinstance(f, cst.Attribute) and f.attr.value in MUTATORS and not (isinstance(f.value, cst.Name) and f.value.value == "self"):
-                    _targets(f.value, names, attrs)
-
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return False  # a nested function's returns are its own
-
-            def visit_Lambda(self, node: cst.Lambda) -> bool:
-                return False
-
-            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-                target = node.target
-                _targets(target.value if isinstance(target, cst.Subscript) else target, names, attrs)  # ``d[k] = v`` changes ``d``
-
-            def visit_AugAssign(self, node: cst.AugAssign) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_For(self, node: cst.For) -> None:
-                _targets(node.target, names, attrs)
-
-        stmt.visit(V())
+        self.taint(stmt, frame)
+        _, _, _, names, attrs, returns = self._scan(stmt)
         for n in names:
             frame.env[n] = UNKNOWN
         if returns:
@@ -211,6 +184,95 @@ class Statements:
                 if frame.phase == "init":
                     me.register(a, UNKNOWN)
                     me.complete = False
+
+    def taint(self, stmt: cst.CSTNode, frame: Frame) -> None:
+        """Code that ran on a path that may not be taken, or was skipped though it may run:
+        an object's attribute it assigns may or may not be set; an object it calls a method
+        of or hands to a call may have changed in any way."""
+        _, assigned, changed, _, _, _ = self._scan(stmt)
+        for attr in assigned:
+            obj = self._reach(attr.value, frame)
+            if isinstance(obj, Instance):
+                self.forget_attrs(obj, [attr.attr.value])
+        for expr in changed:
+            obj = self._reach(expr, frame)
+            if isinstance(obj, Instance):
+                obj.open = True
+                self.forget_attrs(obj, list(obj.attrs))
+            elif isinstance(obj, (list, dict)):
+                self.lose(expr, frame)  # a list appended to on a path that may not run
+
+    def _scan(self, stmt: cst.CSTNode) -> Tuple[Any, ...]:
+        """What a statement may change: (the statement, the attributes it assigns, the objects
+        it calls methods of or passes on, the names and self attributes it binds, whether it
+        holds a ``return``).  A visit costs more than the rest of forget/taint: once per
+        statement."""
+        found = self._taints.get(id(stmt))
+        if found is not None and found[0] is stmt:
+            return found
+        assigned: List[cst.Attribute] = []
+        changed: List[cst.BaseExpression] = []
+        names: List[str] = []
+        attrs: List[str] = []
+        returns: List[bool] = []
+
+        def target(t: cst.BaseExpression, top: bool = True) -> None:
+            if top:
+                _targets(t.value if isinstance(t, cst.Subscript) else t, names, attrs)  # ``d[k] = v`` changes ``d``
+            if isinstance(t, cst.Attribute):
+                assigned.append(t)
+            elif isinstance(t, cst.Subscript):
+                changed.append(t.value)
+            elif isinstance(t, (cst.Tuple, cst.List)):
+                for el in t.elements:
+                    target(el.value, False)
+
+        class V(cst.CSTVisitor):
+            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+                target(node.target)
+
+            def visit_AugAssign(self, node: cst.AugAssign) -> None:
+                target(node.target)
+
+            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+                target(node.target)
+
+            def visit_For(self, node: cst.For) -> None:
+                _targets(node.target, names, attrs)
+
+            def visit_Call(self, node: cst.Call) -> None:
+                f = node.func
+                if isinstance(f, cst.Attribute):
+                    changed.append(f.value)
+                    if f.attr.value in MUTATORS and not (isinstance(f.value, cst.Name) and f.value.value == "self"):
+                        _targets(f.value, names, attrs)  # ``layers.append(...)`` changes ``layers``
+                changed.extend(a.value for a in node.args)
+
+            def visit_Return(self, node: cst.Return) -> None:
+                returns.append(True)
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return False  # a nested function's returns are its own
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:
+                return False
+
+        stmt.visit(V())
+        found = (stmt, assigned, changed, names, attrs, bool(returns))
+        self._taints[id(stmt)] = found
+        return found
+
+    def _reach(self, expr: cst.BaseExpression, frame: Frame) -> Any:
+        """The object a plain ``a.b.c`` path names, without calling anything."""
+        if isinstance(expr, cst.Name):
+            return frame.env.get(expr.value, UNKNOWN)
+        if isinstance(expr, cst.Attribute):
+            base = self._reach(expr.value, frame)
+            if isinstance(base, Instance):
+                return base.attrs.get(expr.attr.value, UNKNOWN)
+            if isinstance(base, ModuleObj):
+                return base.attrs.get(expr.attr.value, UNKNOWN)
+        return UNKNOWN
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
         cond = _truth(self.eval(stmt.test, frame))
@@ -258,6 +320,7 @@ class Statements:
             merged[name] = merge_values([e.get(name, UNKNOWN) for e in falls])
         frame.env.clear()
         frame.env.update(merged)
+        self.taint(stmt, frame)  # objects either branch changed: as if by one of them
         frame.early.extend(returns)  # one branch returned, another goes on: the result is either
         if returns:
             self.undecided += 1  # the rest of the function runs on one path only (the caller restores it)
@@ -324,4 +387,6 @@ class Statements:
             return list(value.items)
         if isinstance(value, ConstTensor) and value.shape:
             return rows(value)
+        if isinstance(value, ClassRef) and self.class_kind(value) == "enum":
+            return canonical(self.enum_members(value))
         return None

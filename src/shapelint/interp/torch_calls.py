@@ -12,6 +12,7 @@ from ..layers.reshape import flatten_shape
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unbind, unsqueeze
 from .classes import CONTAINER_QUALNAMES, STACKS
 from .common import MAX_LOOP, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
+from .dispatch import LIBRARY_DISPATCH
 from .overlays import LIBRARY
 from .overlays.arrays import array_function, array_method, plain
 from .values import ConstTensor, ModuleObj, Note, Parameter, Site, Struct, Tensor
@@ -66,7 +67,8 @@ class TorchCalls:
             return LIBRARY[qual](self, args, kwargs)
         if qual in STACKS:
             return self.make_stack(STACKS[qual], args, kwargs, site)
-
+        if qual in LIBRARY_DISPATCH:
+            return LIBRARY_DISPATCH[qual](self, args, kwargs)
         if qual.startswith("torch.Tensor.") and qual.count(".") == 2 and args and isinstance(args[0], Tensor):
             return self.tensor_method(args[0], qual.rsplit(".", 1)[1], list(args[1:]), kwargs, site)  # torch.Tensor.tolist(t)
         if any(isinstance(a, ConstTensor) for a in [*args, *kwargs.values()]):

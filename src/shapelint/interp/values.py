@@ -9,7 +9,7 @@ functions and classes that are *read*, never run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple, Type, TypeVar
 
 import libcst as cst
 
@@ -178,6 +178,72 @@ class Struct(tuple):
         obj = super().__new__(cls, items)
         obj.fields = fields
         return obj
+@dataclass(eq=False)
+class Instance:
+    """An instance of a user class that is not an nn.Module: a config object, a builder,
+    a dataclass.  Its identity matters (builders keep state), so it compares by identity.
+
+    ``maybe`` names attributes that may or may not have been set (a branch or loop we
+    could not follow assigned them); ``open`` is True once code we do not follow may have
+    changed it, so an attribute we have not seen may still exist.
+    """
+
+    cls: ClassRef
+    attrs: Dict[str, Any] = field(default_factory=dict)
+    maybe: Set[str] = field(default_factory=set)
+    open: bool = False
+    truth: Optional[bool] = None  # bool(instance); None when its class may decide otherwise
+
+
+@dataclass(frozen=True, eq=False)
+class EnumMember:
+    """A member of a user ``enum.Enum`` class; ``mixin`` is "int" or "str" for IntEnum,
+    StrEnum and ``class C(str, Enum)``, whose members also behave as their values."""
+
+    cls: ClassRef
+    name: str
+    value: Any
+    mixin: Optional[str] = None
+    truth: Optional[bool] = True
+
+    def __eq__(self, other: object) -> bool:
+        if self.mixin:  # an IntEnum member is the int it holds
+            return bool(self.value == (other.value if isinstance(other, EnumMember) and other.mixin else other))
+        if isinstance(other, EnumMember):
+            return self.cls.node is other.cls.node and self.name == other.name
+        return False
+
+    def __hash__(self) -> int:
+        return hash(self.value) if self.mixin else hash((id(self.cls.node), self.name))
+
+
+@dataclass(eq=False)
+class TupleType:
+    """A class made by ``collections.namedtuple(...)`` or functional ``typing.NamedTuple``."""
+
+    name: str
+    fields: Tuple[str, ...]
+    defaults: Dict[str, Any] = field(default_factory=dict)
+
+
+_R = TypeVar("_R", bound="Record")
+
+
+class Record(tuple):
+    """A namedtuple instance: a real tuple (indexing, unpacking, ``len``) whose items also
+    have names; ``kind`` is its class (a ClassRef or a TupleType)."""
+
+    kind: Any
+    fields: Tuple[str, ...]
+
+    def __new__(cls: Type[_R], items: Any, kind: Any, fields: Tuple[str, ...]) -> _R:
+        self = super().__new__(cls, items)
+        self.kind = kind
+        self.fields = fields
+        return self
+
+    def field(self, name: str) -> Any:
+        return self[self.fields.index(name)] if name in self.fields else UNKNOWN
 
 
 CONTAINERS = ("sequential", "modulelist", "moduledict")
@@ -240,5 +306,5 @@ def walk_modules(root: ModuleObj, prefix: str = "") -> List[Tuple[str, ModuleObj
 
 __all__ = [
     "UNKNOWN", "ModuleRef", "Note", "Tensor", "ConstTensor", "LambdaRef", "PyValue", "Parameter", "TorchRef", "Site", "FuncRef", "ClassRef", "Partial", "BoundMethod",
-    "ModuleObj", "walk_modules", "CONTAINERS", "Struct",
+    "ModuleObj", "walk_modules", "CONTAINERS", "Struct", "Instance", "EnumMember", "TupleType", "Record",
 ]
