@@ -17,7 +17,7 @@ from .builtins import BUILTINS, _builtin
 from .classes import CONTAINER_QUALNAMES, MODULE_QUALNAMES
 from .common import Sym, _Iter
 from .overlays import LIBRARY
-from .values import BoundMethod, ClassRef, EnumMember, FuncRef, Instance, ModuleObj, Partial, Record, Tensor, TorchRef, TupleType
+from .values import BoundMethod, ClassRef, EnumMember, FuncRef, Instance, LambdaRef, ModuleObj, Partial, Record, Tensor, TorchRef, TupleType
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -181,7 +181,7 @@ def instance_of(m: Machine, v: Any, kind: Any) -> Any:
             return False
     if isinstance(v, TorchRef):
         return _torch_object_is(v.qualname, want)
-    if isinstance(v, (FuncRef, BoundMethod, ClassRef, TupleType)) or callable(v) and getattr(v, "__shapelint_builtin__", False):
+    if isinstance(v, (FuncRef, LambdaRef, BoundMethod, ClassRef, TupleType)) or callable(v) and getattr(v, "__shapelint_builtin__", False):
         return want == "abc:Callable"
     cls = value_class(m, v)
     if cls is UNKNOWN:
@@ -270,7 +270,7 @@ def _type(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         return TorchRef("builtins.type")  # without metaclasses: a class's type is ``type``
     if isinstance(v, TorchRef) and v.qualname.split(".")[-1][:1].isupper():
         return TorchRef("builtins.type")
-    if isinstance(v, FuncRef):
+    if isinstance(v, (FuncRef, LambdaRef)):
         return TorchRef("builtins.function")
     return value_class(m, v)
 
@@ -280,7 +280,7 @@ def _callable(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if len(args) != 1:
         return UNKNOWN
     v = args[0]
-    if isinstance(v, (FuncRef, ClassRef, TupleType, Partial, BoundMethod, ModuleObj)):
+    if isinstance(v, (FuncRef, LambdaRef, ClassRef, TupleType, Partial, BoundMethod, ModuleObj)):
         return True
     if callable(v) and getattr(v, "__shapelint_builtin__", False):
         return True
