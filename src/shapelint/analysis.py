@@ -14,7 +14,7 @@ import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
 from .findings import KIND_TO_CODE, Edit, Finding, Fix
-from .interp.common import Budget, Row
+from .interp.common import Budget, Row, shown
 from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Site, Tensor, walk_modules
 from .layers import Failure, Shape
@@ -59,7 +59,7 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         trace.params = total_params(root, modules)
         out = machine.call_module(root, [Tensor(input_shape)], {}, None)
         if isinstance(out, Tensor):
-            trace.output = out.shape
+            trace.output = shown(out.shape, out.assumed)
         trace.complete = root.complete
     except Budget:
         trace.complete = False

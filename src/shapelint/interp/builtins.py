@@ -253,6 +253,10 @@ def _setattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if len(args) == 3 and isinstance(args[0], ModuleObj):
         if isinstance(args[1], str):
             args[0].register(args[1], args[2])
+            if args[2] is UNKNOWN:
+                args[0].complete = False  # it may have been a module
+        elif isinstance(args[2], ModuleObj) or args[2] is UNKNOWN:
+            args[0].keep_place(args[2])
         else:
             args[0].complete = False  # a name we cannot read: the tree is not whole
     return None

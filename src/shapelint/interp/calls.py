@@ -40,6 +40,7 @@ class Calls:
             result = UNKNOWN
         finally:
             self.depth -= 1
+            self.resolve_guards(frame)
         if frame.early:
             result = merge_values(frame.early + [result])
         return result

@@ -161,8 +161,12 @@ class Classes:
 
     def module_method(self, obj: ModuleObj, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         if name == "add_module" or name == "register_module":
-            if len(args) == 2 and isinstance(args[0], str):
-                obj.register(args[0], args[1])
+            name_arg = args[0] if args else kwargs.get("name", UNKNOWN)
+            value = args[1] if len(args) > 1 else kwargs.get("module", UNKNOWN)
+            if isinstance(name_arg, str) and value is not UNKNOWN:
+                obj.register(name_arg, value)
+            else:
+                obj.keep_place(value)
             return None
         if name == "append":
             if args:

@@ -55,11 +55,16 @@ class Frame:
     phase: str = "forward"  # "init" while building modules
     early: List[Any] = field(default_factory=list)  # values returned on paths that ended early
     fn: Optional[cst.FunctionDef] = None  # the function whose body runs
+    guards: List["Guard"] = field(default_factory=list)  # undecided ifs whose one branch returned
+
+
+Held = Tuple[Failure, Site, Any, Optional[Site]]
 
 
 @dataclass(frozen=True)
 class Row:
-    """One leaf-module call, as the ``shapes`` table shows it."""
+    """One leaf-module call, as the ``shapes`` table shows it.  A shape may start with
+    ``...`` (Ellipsis): its rank is not known, only the dims after it."""
 
     name: str
     type: str
@@ -91,6 +96,39 @@ class Reporter:
             return
         self._seen.add(key)
         self.failures.append((failure, site, note, call))
+
+    def mark(self) -> int:
+        return len(self.failures)
+
+    def take(self, start: int) -> List[Held]:
+        """Withdraw the failures reported since ``start``: they are held until we know
+        whether every path fails."""
+        held = self.failures[start:]
+        del self.failures[start:]
+        for failure, site, _, _ in held:
+            self._seen.discard((id(site.node), failure.kind, failure.message))
+        return held
+
+    def release(self, held: Sequence[Held]) -> None:
+        for item in held:
+            self.fail(*item)
+
+
+def every_path_fails(paths: Sequence[Tuple[str, List[Held]]]) -> bool:
+    """``paths``: (how each branch ended, what it held).  The failures count only when
+    every branch that goes on (does not raise) fails; when all raise, all must fail."""
+    going = [held for how, held in paths if how != "raise"] or [held for _, held in paths]
+    return bool(going) and all(going)
+
+
+@dataclass
+class Guard:
+    """An undecided ``if`` where one branch returned and the other went on: the rest of
+    the function runs on the going-on path only."""
+
+    returned: List[Held]  # what the returning branches held
+    going: List[Held]  # what the going-on branch held
+    start: int  # the reporter's mark after the ``if``
 
 
 @dataclass
@@ -234,6 +272,25 @@ def _assumed(*tensors: Any) -> FrozenSet[str]:
         if isinstance(t, Tensor):
             flags = flags | t.assumed
     return flags
+
+
+RANK_FLAGS = frozenset({"batched", "last"})
+
+
+def _rank_assumed(t: Any) -> bool:
+    """The tensor's rank was assumed (a seeded input): its length is not a fact."""
+    return isinstance(t, Tensor) and bool(t.assumed & RANK_FLAGS)
+
+
+def shown(shape: Any, assumed: FrozenSet[str]) -> Any:
+    """A shape as the ``shapes`` table may state it: with an assumed rank only the dims
+    from the first known one to the end are facts, so ``(None, 32)`` reads ``(..., 32)``."""
+    if shape is None or not assumed & RANK_FLAGS:
+        return shape
+    rest = list(shape)
+    while rest and rest[0] is None:
+        rest.pop(0)
+    return (Ellipsis, *rest) if rest else None
 
 
 def _after(res: Result) -> FrozenSet[str]:

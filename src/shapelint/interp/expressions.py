@@ -10,7 +10,7 @@ from ..layers import UNKNOWN
 from ..layers.core import is_int
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
-from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values
+from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values
 from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, ModuleRef, Partial, Site, Tensor, TorchRef
 
 
@@ -47,8 +47,16 @@ class Expressions:
             return self.compare(node, frame)
         if isinstance(node, cst.IfExp):
             cond = _truth(self.eval(node.test, frame))
-            if cond is None:
-                return merge_values([self.eval(node.body, frame), self.eval(node.orelse, frame)])
+            if cond is None:  # both, and what fails in one only if it fails in both (as an if)
+                training = self.training_test(node.test, frame)
+                start = self.reporter.mark()
+                body = self.eval(node.body, frame)
+                held_body = self.reporter.take(start)
+                orelse = self.eval(node.orelse, frame)
+                held_else = self.reporter.take(start)
+                if training or (held_body and held_else):
+                    self.reporter.release(held_body + held_else)
+                return merge_values([body, orelse])
             return self.eval(node.body if cond else node.orelse, frame)
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             items: List[Any] = []
@@ -168,13 +176,13 @@ class Expressions:
             right = self.eval(node.right, frame)
             if t is True:
                 return right
-            return False if _truth(right) is False else UNKNOWN
+            return merge_values([left, right])  # either operand: a value only if they agree
         if t is True:
             return left
         right = self.eval(node.right, frame)
         if t is False:
             return right
-        return True if _truth(right) is True else UNKNOWN
+        return merge_values([left, right])
 
     def compare(self, node: cst.Comparison, frame: Frame) -> Any:
         left = self.eval(node.left, frame)
@@ -261,7 +269,15 @@ class Expressions:
         return Tensor(None)
 
     def subscript(self, node: cst.Subscript, frame: Frame) -> Any:
-        base = self.eval(node.value, frame)
+        if isinstance(node.value, cst.Attribute) and node.value.attr.value == "shape" and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            owner = self.eval(node.value.value, frame)
+            if _rank_assumed(owner):  # x.shape[-1] of a seeded input: dims from the end are facts
+                key = self.eval(node.slice[0].slice.value, frame)
+                shape = owner.shape or ()
+                return _dim_value(shape[key]) if is_int(key) and -len(shape) <= key < 0 else UNKNOWN
+            base = self.getattr(owner, "shape")
+        else:
+            base = self.eval(node.value, frame)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             if isinstance(base, Tensor):
                 return self.tensor_index(base, node, frame)
@@ -303,27 +319,46 @@ class Expressions:
         return UNKNOWN
 
     def tensor_index(self, t: Tensor, node: cst.Subscript, frame: Frame) -> Any:
-        """Basic indexing: ints drop a dim, full slices keep it, None adds one."""
+        """Basic indexing: ints drop a dim, slices keep it, None adds one; the items after
+        an ``...`` count from the end.  With an assumed rank only those are facts."""
         if t.shape is None:
             return Tensor(None)
-        out: List[Any] = []
+        items = [el.slice for el in node.slice]
+        ell = [i for i, s in enumerate(items) if isinstance(s, cst.Index) and isinstance(s.value, cst.Ellipsis)]
+        if len(ell) > 1:
+            return Tensor(None)
+        before, after = (items[: ell[0]], items[ell[0] + 1:]) if ell else (items, [])
         dims = list(t.shape)
+        front = self.index_dims(before, dims, frame)
+        if front is None:
+            return Tensor(None)
+        n_after = sum(1 for s in after if not (isinstance(s, cst.Index) and isinstance(s.value, cst.Name) and s.value.value == "None"))
+        if "last" in t.assumed and front[1]:
+            return Tensor(None)  # only the last dim is known: a dim counted from the front could be any
+        if front[1] + n_after > len(dims):
+            return Tensor(None)
+        back = self.index_dims(after, dims[len(dims) - n_after:], frame) if after else ([], 0)
+        if back is None:
+            return Tensor(None)
+        middle = dims[front[1]: len(dims) - n_after] if ell else dims[front[1]:]
+        return Tensor(tuple(front[0]) + tuple(middle) + tuple(back[0]), "", t.assumed)
+
+    def index_dims(self, items: List[Any], dims: List[Any], frame: Frame) -> Optional[tuple]:
+        """The dims ``items`` leave from the front of ``dims``, and how many they consume."""
+        out: List[Any] = []
         pos = 0
-        for el in node.slice:
-            s = el.slice
+        for s in items:
             if isinstance(s, cst.Index):
                 v = self.eval(s.value, frame)
                 if v is None:
                     out.append(1)
                     continue
-                if isinstance(s.value, cst.Name) and s.value.value == "Ellipsis" or v is Ellipsis:
-                    return Tensor(None)
                 if not is_int(v) or pos >= len(dims):
-                    return Tensor(None)
+                    return None
                 pos += 1
             elif isinstance(s, cst.Slice):
                 if pos >= len(dims):
-                    return Tensor(None)
+                    return None
                 if s.lower is None and s.upper is None and s.step is None:
                     out.append(dims[pos])
                 else:
@@ -335,8 +370,21 @@ class Expressions:
                         out.append(None)
                 pos += 1
             else:
-                return Tensor(None)
-        return Tensor(tuple(out) + tuple(dims[pos:]))
+                return None
+        return out, pos
+
+    def layer_parameter(self, obj: ModuleObj, name: str) -> Any:
+        """A torch layer's ``weight`` / ``bias``: a tensor of unknown shape when the layer
+        certainly has it, ``None`` when ``bias=False``, else unknown."""
+        assert obj.spec is not None and obj.cfg is not None
+        n = obj.spec.params(obj.cfg)
+        if name == "bias" and obj.cfg.values.get("bias") is False:
+            return None
+        if not (isinstance(n, int) and n > 0):
+            return UNKNOWN
+        if name == "bias" and obj.cfg.values.get("bias") is not True:
+            return UNKNOWN
+        return Tensor(None)
 
     def getattr(self, obj: Any, name: str) -> Any:
         if obj is UNKNOWN:
@@ -360,6 +408,8 @@ class Expressions:
                 value = self.class_attr(obj.cls, name)
                 if value is not UNKNOWN:
                     return value
+            if obj.spec is not None and obj.cfg is not None and name in ("weight", "bias"):
+                return self.layer_parameter(obj, name)
             if obj.cfg is not None and name in obj.cfg.values:  # a torch layer's attributes
                 v = obj.cfg.values[name]
                 return UNKNOWN if v is UNKNOWN else v
@@ -369,12 +419,14 @@ class Expressions:
                 return self.training
             return UNKNOWN
         if isinstance(obj, Tensor):
+            if obj.shape is None or _rank_assumed(obj):  # an assumed rank is no fact: x.shape[-1] is read in subscript
+                return UNKNOWN if name in ("shape", "ndim") else Tensor(None) if name in ("T", "mT") else BoundMethod(obj, name)
             if name == "shape":
-                return tuple(_dim_value(d) for d in obj.shape) if obj.shape is not None else UNKNOWN
+                return tuple(_dim_value(d) for d in obj.shape)
             if name == "ndim":
-                return len(obj.shape) if obj.shape is not None else UNKNOWN
-            if name == "T" and obj.shape is not None:
-                return Tensor(tuple(reversed(obj.shape)))
+                return len(obj.shape)
+            if name == "T":
+                return Tensor(tuple(reversed(obj.shape)), "", obj.assumed)
             return BoundMethod(obj, name)
         if isinstance(obj, ModuleRef):
             value = self.global_value(obj.info, name)

@@ -8,12 +8,15 @@ import libcst as cst
 
 from ..layers import UNKNOWN
 from ..layers.core import is_int
-from .common import _AUG, _NOT_MODULES, Frame, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
+from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
 from .values import FuncRef, ModuleObj, Site
 
 
 class Statements:
     """Executes statements over a frame."""
+
+    training: Any  # a module's ``self.training``: True, False or UNKNOWN (both modes)
+    steps: int
 
     def exec_block(self, block: Any, frame: Frame) -> None:
         body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
@@ -35,6 +38,8 @@ class Statements:
             self.exec_block(stmt.body, frame)
             if stmt.orelse is not None:
                 self.exec_block(stmt.orelse.body, frame)
+            for handler in stmt.handlers:  # may run instead of the rest of the body
+                self.forget(handler, frame)
         elif isinstance(stmt, cst.FunctionDef):
             frame.env[stmt.name.value] = FuncRef(frame.info, stmt, dict(frame.env))
         elif isinstance(stmt, cst.ClassDef):
@@ -125,7 +130,20 @@ class Statements:
             def visit_For(self, node: cst.For) -> None:
                 _targets(node.target, names, attrs)
 
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                names.append(node.name.value)
+                return False  # its returns are its own
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:
+                return False
+
+            def visit_Return(self, node: cst.Return) -> None:
+                returns.append(node)
+
+        returns: List[cst.Return] = []
         stmt.visit(V())
+        if returns:
+            frame.early.append(UNKNOWN)  # a path we did not follow may have returned: the result is unknown
         for n in names:
             frame.env[n] = UNKNOWN
         me = frame.env.get("self")
@@ -150,10 +168,15 @@ class Statements:
         if frame.phase == "init":
             self.forget(stmt, frame)
             return
-        # forward: follow both branches, merge what they leave behind
+        # forward: follow both branches, merge what they leave behind; what fails on one
+        # branch only is held, reported only if every path fails (or the branches are
+        # self.training's: both run in real use)
+        training = self.training_test(stmt.test, frame)
         outcomes: List[Tuple[str, Any]] = []
+        held: List[Tuple[str, List[Held]]] = []
         for branch in (stmt.body, orelse):
             sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase)
+            start = self.reporter.mark()
             try:
                 if isinstance(branch, cst.If):
                     self.exec_if(branch, sub)
@@ -166,7 +189,19 @@ class Statements:
                 outcomes.append(("return", r.value))
             except _Raise:
                 outcomes.append(("raise", None))
+            finally:
+                self.resolve_guards(sub)
+            held.append((outcomes[-1][0], self.reporter.take(start)))
             frame.early.extend(sub.early)
+        kinds = {how for how, _ in held}
+        if training or every_path_fails(held):
+            self.reporter.release([h for _, items in held for h in items])
+        elif "return" in kinds and "fall" in kinds:  # the rest of the function is the going-on path
+            frame.guards.append(Guard(
+                [h for how, items in held if how == "return" for h in items],
+                [h for how, items in held if how == "fall" for h in items],
+                self.reporter.mark(),
+            ))
         falls = [o[1] for o in outcomes if o[0] == "fall"]
         returns = [o[1] for o in outcomes if o[0] == "return"]
         if not falls:
@@ -179,6 +214,34 @@ class Statements:
         frame.env.clear()
         frame.env.update(merged)
         frame.early.extend(returns)  # one branch returned, another goes on: the result is either
+
+    def resolve_guards(self, frame: Frame) -> None:
+        """At the end of a body: each early-return guard's going-on path is what was
+        reported since it; its failures and the returning branch's count only if both fail."""
+        while frame.guards:
+            guard = frame.guards.pop()
+            going = guard.going + self.reporter.take(guard.start)
+            if guard.returned and going:
+                self.reporter.release(guard.returned + going)
+
+    def training_test(self, test: cst.BaseExpression, frame: Frame) -> bool:
+        """Is the condition undecided only because of ``self.training``?  It is decided
+        with training set either way (nothing it reports or records is kept)."""
+        if self.training is not UNKNOWN or "training" not in frame.info.module.code_for_node(test):
+            return False
+        rows, start, steps = len(self.reporter.rows), self.reporter.mark(), self.steps
+        decided = True
+        try:
+            for mode in (True, False):
+                self.training = mode
+                if _truth(self.eval(test, Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase))) is None:
+                    decided = False
+        finally:
+            self.training = UNKNOWN
+            del self.reporter.rows[rows:]
+            self.reporter.take(start)
+            self.steps = steps
+        return decided
 
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))

@@ -165,6 +165,13 @@ class ModuleObj:
                 self.children.pop(name)
             self.attrs[name] = value
 
+    def keep_place(self, value: Any) -> None:
+        """A child registered under a name we cannot read: it keeps its place in the
+        order (a Sequential still runs it, as an unknown layer), the tree is not whole."""
+        self.complete = False
+        if isinstance(value, ModuleObj) or value is UNKNOWN:
+            self.children[f"?{len(self.children)}"] = value if isinstance(value, ModuleObj) else ModuleObj("?", "leaf")
+
     @property
     def is_sequential(self) -> bool:
         return self.kind == "sequential" or self.container == "sequential"

@@ -13,7 +13,7 @@ from . import finding_dict
 def _shape(shape: Optional[Sequence[Any]]) -> str:
     if shape is None:
         return "?"
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+    return "[" + ", ".join("?" if d is None else "..." if d is Ellipsis else str(d) for d in shape) + "]"
 
 
 def _num(n: Optional[int]) -> str:
@@ -53,7 +53,8 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 
 def _dims(shape: Optional[Shape]) -> Any:
-    return None if shape is None else list(shape)
+    """JSON dims: an unknown dim is null; a rank not known is a leading ``"..."``."""
+    return None if shape is None else ["..." if d is Ellipsis else d for d in shape]
 
 
 def as_json(traces: Sequence[Trace]) -> str:
