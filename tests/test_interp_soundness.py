@@ -466,3 +466,59 @@ def test_a_module_without_children_is_one_row_as_torch_hooks_count_it(tmp_path: 
     assert by_name["act"].macs == 0  # no parameters: elementwise work, not counted as for functions
     assert by_name["ls"].macs is None  # its arithmetic on its own parameters is not followed
     assert by_name["conv"].macs == 2 * 3 * 16 * 9 * 64 // 2  # the convolution it calls, per sample
+
+
+# --------------------------------------------------------------------------- where forward lost the thread
+
+def line_of(tmp_path: Path, text: str) -> int:
+    lines = (tmp_path / "model.py").read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+def test_the_table_says_where_forward_stopped_following(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, """
+        class Net(nn.Module):
+            def __init__(self, act_layer):
+                super().__init__()
+                self.fc = nn.Linear(8, 4)
+                self.act = act_layer()
+
+            def forward(self, x):
+                x = self.fc(x)
+                return self.act(x)
+    """, "Net", ("N", 8))
+    line = line_of(tmp_path, "return self.act(x)")
+    assert trace.not_followed == [("forward", line, "unknown callee self.act")]
+    assert f"1 call not followed: forward line {line} (unknown callee self.act)" in shapes_report.table([trace])
+    [model] = json.loads(shapes_report.as_json([trace]))
+    assert model["not_followed"] == [{"function": "forward", "line": line, "reason": "unknown callee self.act"}]
+    build(tmp_path, "Net", torch.nn.ReLU)(torch.zeros(2, 8))
+
+
+def test_loops_and_torch_functions_not_modelled_are_listed(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, """
+        class Net(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.n = n
+
+            def forward(self, x):
+                y = torch.fft.fft(self.fc(x)).real
+                for _ in range(self.n):
+                    x = self.fc(x)
+                while x.sum() > 0:
+                    x = x - 1
+                return x + y
+    """, "Net", ("N", 8))
+    lines = [line_of(tmp_path, text) for text in ("torch.fft.fft", "for _ in", "while x.sum()")]
+    assert [(fn, line) for fn, line, _ in trace.not_followed] == [("forward", line) for line in lines]
+    assert trace.not_followed[0][2] == "not modelled torch.fft.fft"
+    assert "3 places not followed" in shapes_report.table([trace])
+    build(tmp_path, "Net", 2)(torch.zeros(2, 8))
+
+
+def test_a_model_followed_to_the_end_lists_nothing(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, BLOCK, "Block", ("N", 5, 16))
+    assert trace.not_followed == []
+    assert "not followed" not in shapes_report.table([trace])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -35,6 +35,7 @@ class Trace:
     macs: Optional[int] = None
     complete: bool = True  # False when the analysis stopped early (budget) or could not build the model
     error: Optional[str] = None  # an internal error: a bug in shapelint, reported, never a traceback
+    not_followed: List[Tuple[str, int, str]] = field(default_factory=list)  # (function, line, why) forward lost the thread
 
 
 def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
@@ -63,6 +64,9 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         trace.complete = root.complete
     except Budget:
         trace.complete = False
+        if machine.where is not None:
+            frame, stmt = machine.where
+            machine.lose(frame, stmt, "step budget ran out")
     except RecursionError:
         trace.complete = False  # pathologically deep code: give up on this model quietly
     except Exception as e:  # noqa: BLE001 - a bug of ours must not become a user's traceback
@@ -71,6 +75,7 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         trace.complete = False
         trace.error = f"{type(e).__name__}: {e}"
     trace.rows = list(machine.reporter.rows)
+    trace.not_followed = [(lost.function, lost.line, lost.reason) for lost in machine.reporter.lost]
     trace.findings = [to_finding(*f) for f in machine.reporter.failures]
     if trace.rows and all(r.macs is not None for r in trace.rows):
         trace.macs = sum(r.macs for r in trace.rows)  # type: ignore[misc]

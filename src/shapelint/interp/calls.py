@@ -21,6 +21,8 @@ class Calls:
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
         if self.depth >= MAX_DEPTH:
+            if phase == "forward" and self.current_site is not None:
+                self.reporter.lose(fn.name, self.current_site, "calls nested too deep")
             return UNKNOWN
         env: Dict[str, Any] = dict(fn.closure or {})
         if fn.owner is not None:
@@ -102,10 +104,21 @@ class Calls:
             if spec is not None and not spec.functional:
                 return ModuleObj(spec.name, "leaf", site=Site(frame.info, node), spec=spec, complete=False)
         if args is None:
+            if frame.phase == "forward":
+                self.lose(frame, node, "arguments not known")
             if isinstance(callee, ModuleObj) or (isinstance(callee, BoundMethod) and isinstance(callee.obj, (ModuleObj, Tensor))):
                 return Tensor(None)
             return UNKNOWN
-        return self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
+        result = self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
+        if result is UNKNOWN and frame.phase == "forward" and (callee is UNKNOWN or isinstance(callee, TorchRef)):
+            if any(isinstance(a, Tensor) for a in list(args) + list(kwargs.values())):
+                what = callee.qualname if isinstance(callee, TorchRef) else frame.info.module.code_for_node(func)
+                self.lose(frame, node, f"{'not modelled' if isinstance(callee, TorchRef) else 'unknown callee'} {what[:60]}")
+        return result
+
+    def lose(self, frame: Frame, node: cst.CSTNode, reason: str) -> None:
+        """Record that forward stopped following here (the ``shapes`` table says so)."""
+        self.reporter.lose(frame.fn.name.value if frame.fn is not None else "?", Site(frame.info, node), reason)
 
     def eval_args(self, node: cst.Call, frame: Frame) -> Tuple[Optional[List[Any]], Dict[str, Any], "ArgSites"]:
         args: List[Any] = []

@@ -79,14 +79,35 @@ class Row:
         return self.site.info.line(self.site.node) if self.site is not None else 0
 
 
+@dataclass(frozen=True)
+class Lost:
+    """Where forward stopped following a tensor: in which function, at which node, why."""
+
+    function: str
+    site: Site
+    reason: str
+
+    @property
+    def line(self) -> int:
+        return self.site.info.line(self.site.node)
+
+
 class Reporter:
-    """Collects failures (deduplicated by place and message) and table rows."""
+    """Collects failures (deduplicated by place and message), table rows, and the places
+    where forward lost the thread."""
 
     def __init__(self) -> None:
         # (failure, where to report it, provenance note, the constructor call if any)
         self.failures: List[Tuple[Failure, Site, str, Optional[Site]]] = []
         self._seen: set = set()
         self.rows: List[Row] = []
+        self.lost: List[Lost] = []
+        self._lost_at: set = set()
+
+    def lose(self, function: str, site: Site, reason: str) -> None:
+        if id(site.node) not in self._lost_at:
+            self._lost_at.add(id(site.node))
+            self.lost.append(Lost(function, site, reason))
 
     def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", call: Optional[Site] = None) -> None:
         if failure is None or site is None:

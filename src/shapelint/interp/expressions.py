@@ -118,7 +118,7 @@ class Expressions:
     def comprehension(self, node: Any, frame: Frame) -> Any:
         results: List[Any] = []
         env = dict(frame.env)
-        sub = Frame(frame.info, env, dict(frame.origins), frame.phase)
+        sub = Frame(frame.info, env, dict(frame.origins), frame.phase, fn=frame.fn)
 
         def run(clause: Optional[cst.CompFor]) -> bool:
             if clause is None:
@@ -203,7 +203,8 @@ class Expressions:
                 else:
                     r = UNKNOWN
             elif isinstance(op, (cst.In, cst.NotIn)):
-                if _plain(left) and _plain(right) and isinstance(right, (list, tuple, dict, str)):
+                keys = list(right.keys()) if isinstance(right, dict) else right  # a dict's values play no part
+                if _plain(left) and _plain(keys) and isinstance(right, (list, tuple, dict, str)):
                     try:
                         r = left in right
                     except TypeError:

@@ -17,6 +17,7 @@ class Statements:
 
     training: Any  # a module's ``self.training``: True, False or UNKNOWN (both modes)
     steps: int
+    where: Optional[Tuple[Frame, cst.CSTNode]]
 
     def exec_block(self, block: Any, frame: Frame) -> None:
         body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
@@ -25,6 +26,7 @@ class Statements:
 
     def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> None:
         self.tick()
+        self.where = (frame, stmt)  # where the budget ran out, if it does
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.exec_small(small, frame)
@@ -45,6 +47,8 @@ class Statements:
         elif isinstance(stmt, cst.ClassDef):
             frame.env[stmt.name.value] = UNKNOWN
         else:  # while loops and anything else: what they assign is unknown afterwards
+            if frame.phase == "forward" and isinstance(stmt, cst.While):
+                self.lose(frame, stmt, "while loop not followed")
             self.forget(stmt, frame)
 
     def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
@@ -175,7 +179,7 @@ class Statements:
         outcomes: List[Tuple[str, Any]] = []
         held: List[Tuple[str, List[Held]]] = []
         for branch in (stmt.body, orelse):
-            sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase)
+            sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase, fn=frame.fn)
             start = self.reporter.mark()
             try:
                 if isinstance(branch, cst.If):
@@ -246,6 +250,8 @@ class Statements:
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))
         if items is None:
+            if frame.phase == "forward":
+                self.lose(frame, stmt, "loop over values not known")
             self.forget(stmt, frame)
             return
         broke = False

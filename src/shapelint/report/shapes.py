@@ -39,6 +39,10 @@ def table(traces: Sequence[Trace]) -> str:
         out.append(f"Output shape: {_shape(t.output)}")
         if not t.complete:
             out.append("Note: parts of this model could not be followed; unknown values are shown as ?")
+        if t.not_followed:
+            places = ", ".join(f"{fn} line {line} ({why})" for fn, line, why in t.not_followed)
+            what = "call" if all("loop" not in why for _, _, why in t.not_followed) else "place"
+            out.append(f"{len(t.not_followed)} {what}{'' if len(t.not_followed) == 1 else 's'} not followed: {places}")
         for f in t.findings:
             out.append(f"{f.filename}:{f.row}:{f.column}: {f.code} {f.message}")
         out.append("=" * rule_len)
@@ -82,6 +86,7 @@ def as_json(traces: Sequence[Trace]) -> str:
                 "params": t.params,
                 "macs": t.macs,
                 "findings": [finding_dict(f) for f in t.findings],
+                "not_followed": [{"function": fn, "line": line, "reason": why} for fn, line, why in t.not_followed],
             }
         )
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
