@@ -85,6 +85,7 @@ def test_or_with_an_unknown_left_operand_is_unknown(tmp_path: Path) -> None:
                 return self.fc(x)
     """, "Net", ("N", 16))
     assert trace.findings == []
+    assert trace.rows[0].params is None and trace.params is None  # not Linear(True, 4)
     model = build(tmp_path, "Net", 16)
     assert tuple(model(torch.zeros(2, 16)).shape) == (2, 4)
 
@@ -260,6 +261,48 @@ def test_setattr_with_an_unknown_name_keeps_the_place(tmp_path: Path) -> None:
     """, "Net", ("N", 4))
     assert trace.findings == []
     build(tmp_path, "Net", "inp")(torch.zeros(2, 4))
+
+
+@pytest.mark.parametrize("loop", ["for layer in self.layers:\n                    x = layer(x)", "for i in range(len(self.layers)):\n                    x = self.layers[i](x)"], ids=["iterate", "len"])
+def test_a_container_of_layers_we_cannot_see_is_not_run_as_empty(tmp_path: Path, loop: str) -> None:
+    trace = trace_of(tmp_path, f"""
+        class Net(nn.Module):
+            def __init__(self, blocks):
+                super().__init__()
+                self.layers = nn.ModuleList(blocks)
+                self.head = nn.Linear(16, 2)
+
+            def forward(self, x):
+                {loop}
+                return self.head(x)
+    """, "Net", ("N", 8))
+    assert trace.findings == []
+    build(tmp_path, "Net", [torch.nn.Linear(8, 16)])(torch.zeros(2, 8))
+
+
+def test_a_registry_lookup_by_name_is_followed(tmp_path: Path) -> None:
+    """diffusers get_activation: ``if name in ACT2CLS: return ACT2CLS[name]()``."""
+    trace = trace_of(tmp_path, """
+        ACT2CLS = {"silu": nn.SiLU, "gelu": nn.GELU}
+
+
+        def get_activation(name):
+            if name in ACT2CLS:
+                return ACT2CLS[name]()
+            raise ValueError(name)
+
+
+        class Net(nn.Module):
+            def __init__(self, act="silu"):
+                super().__init__()
+                self.fc = nn.Linear(8, 4)
+                self.act = get_activation(act)
+
+            def forward(self, x):
+                return self.act(self.fc(x))
+    """, "Net", ("N", 8))
+    assert [(r.name, r.type) for r in trace.rows] == [("fc", "Linear"), ("act", "SiLU")]
+    assert_rows_fit(trace, build(tmp_path, "Net"), torch.zeros(2, 8))
 
 
 # --------------------------------------------------------------------------- returns we could not follow

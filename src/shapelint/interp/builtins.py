@@ -78,7 +78,7 @@ def _len(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         return len(v)
     if isinstance(v, _Iter):
         return len(v.items)
-    if isinstance(v, ModuleObj) and (v.kind in ("sequential", "modulelist", "moduledict") or v.container):
+    if isinstance(v, ModuleObj) and v.members_known and (v.kind in ("sequential", "modulelist", "moduledict") or v.container):
         return len(v.children)
     if isinstance(v, Tensor) and v.shape:
         return v.shape[0] if is_int(v.shape[0]) else (Sym(v.shape[0]) if isinstance(v.shape[0], str) else UNKNOWN)
@@ -254,11 +254,11 @@ def _setattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         if isinstance(args[1], str):
             args[0].register(args[1], args[2])
             if args[2] is UNKNOWN:
-                args[0].complete = False  # it may have been a module
+                args[0].lose_members()  # it may have been a module
         elif isinstance(args[2], ModuleObj) or args[2] is UNKNOWN:
             args[0].keep_place(args[2])
         else:
-            args[0].complete = False  # a name we cannot read: the tree is not whole
+            args[0].lose_members()  # a name we cannot read: the tree is not whole
     return None
 
 

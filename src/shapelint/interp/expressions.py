@@ -295,7 +295,7 @@ class Expressions:
                 return UNKNOWN
         if isinstance(base, dict) and _plain(key) and not isinstance(key, (list, dict)):
             return base.get(key, UNKNOWN)
-        if isinstance(base, ModuleObj) and (base.kind in ("sequential", "modulelist") or base.container in ("sequential", "modulelist")) and is_int(key):
+        if isinstance(base, ModuleObj) and base.members_known and (base.kind in ("sequential", "modulelist") or base.container in ("sequential", "modulelist")) and is_int(key):
             children = list(base.children.values())
             try:
                 return children[key]
@@ -312,7 +312,7 @@ class Expressions:
         s = slice(*parts)
         if isinstance(base, (list, tuple, str)):
             return base[s]
-        if isinstance(base, ModuleObj) and base.is_sequential:
+        if isinstance(base, ModuleObj) and base.is_sequential and base.members_known:
             sub = ModuleObj("Sequential", "sequential", site=base.site)
             for k in list(base.children.keys())[s]:
                 sub.children[k] = base.children[k]

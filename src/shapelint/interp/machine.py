@@ -4,6 +4,21 @@ It reads code, it never runs it: a call to user code is interpreted statement by
 statement; a call to torch goes through the layer algebra; anything else is UNKNOWN.
 Conditions it cannot decide run both branches (in forward) or none (in __init__, where
 the layer tree is then marked incomplete).  Work is bounded by a step budget.
+
+Soundness, the rule every part keeps:
+
+- No value is made from an unknown.  ``x or y`` with ``x`` undecided is either operand;
+  a function whose body was not wholly followed (a ``return`` in a skipped loop, an
+  undecided ``if`` in ``__init__``, an ``except`` handler) returns UNKNOWN; a child
+  registered under a name we cannot read keeps its place and the tree is incomplete.
+- A rank that was assumed (a layer's seed for an unknown input, flags "batched" and
+  "last" on a Tensor) is no fact: ``ndim``, ``dim()``, ``shape`` and ``size()`` are
+  unknown, dims counted from the end stay known, every result keeps the assumption,
+  and the ``shapes`` table writes such a shape ``[..., 32]``.
+- A failure on a path guarded by a condition we could not decide is reported only when
+  every path fails (each branch of an ``if`` or if-expression; for an early ``return``,
+  the returning branch and the rest of the function).  ``self.training`` is not such a
+  condition: both of its branches run in real use, so a crash in either is a bug.
 """
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ class Statements:
             if isinstance(obj, ModuleObj):
                 obj.register(target.attr.value, value)
                 if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES):
-                    obj.complete = False  # it may have been a module: the tree is not whole
+                    obj.lose_members()  # it may have been a module: the tree is not whole
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             items = list(value) if isinstance(value, (tuple, list)) else None
@@ -155,7 +155,7 @@ class Statements:
             for a in attrs:
                 if frame.phase == "init":
                     me.register(a, UNKNOWN)
-                    me.complete = False
+                    me.lose_members()
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
         cond = _truth(self.eval(stmt.test, frame))
@@ -276,6 +276,8 @@ class Statements:
             return list(value.keys())
         if isinstance(value, str):
             return list(value)
+        if isinstance(value, ModuleObj) and not value.members_known:
+            return None
         if isinstance(value, ModuleObj) and (value.kind in ("sequential", "modulelist") or value.container in ("sequential", "modulelist")):
             return list(value.children.values())
         if isinstance(value, ModuleObj) and (value.kind == "moduledict" or value.container == "moduledict"):

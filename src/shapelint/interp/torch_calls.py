@@ -268,6 +268,10 @@ class TorchCalls:
 
     def run_sequential(self, obj: ModuleObj, x: Any) -> Any:
         name = self.names.get(id(obj))
+        if not obj.members_known:  # layers may be missing where we cannot say
+            if self.current_site is not None:
+                self.reporter.lose("forward", self.current_site, f"layers of {name or obj.type_name} not known")
+            return Tensor(None)
         if not obj.children and name is not None and obj.complete:  # an empty Sequential: an identity leaf
             shape = x.shape if isinstance(x, Tensor) else None
             shape = shown(shape, x.assumed) if isinstance(x, Tensor) else None
