@@ -565,3 +565,49 @@ def test_a_model_followed_to_the_end_lists_nothing(tmp_path: Path) -> None:
     trace = trace_of(tmp_path, BLOCK, "Block", ("N", 5, 16))
     assert trace.not_followed == []
     assert "not followed" not in shapes_report.table([trace])
+
+
+# --------------------------------------------------------------------------- loops we could not follow
+
+def test_a_break_under_an_undecided_condition_loses_the_loop(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, """
+        class Net(nn.Module):
+            def __init__(self, stop):
+                super().__init__()
+                self.stop = stop
+                self.blocks = nn.ModuleList([nn.Linear(8, 16), nn.Linear(16, 8)])
+                self.head = nn.Linear(8, 2)
+
+            def forward(self, x):
+                for i, blk in enumerate(self.blocks):
+                    x = blk(x)
+                    if i == self.stop:
+                        break
+                return self.head(x)
+    """, "Net", ("N", 8))
+    assert trace.findings == []
+    assert [fn for fn, _, why in trace.not_followed if why == "loop exit not decided"] == ["forward"]
+    build(tmp_path, "Net", 5)(torch.zeros(2, 8))
+
+
+@pytest.mark.parametrize("loop", [
+    "for w in (16, 32):\n                    if w > n:\n                        break\n                    layers.append(nn.Linear(dims[-1], w))\n                    dims.append(w)",
+    "for w in range(n):\n                    layers.append(nn.Linear(dims[-1], 16))\n                    dims.append(16)",
+    "i = 0\n                while i < n:\n                    layers.append(nn.Linear(dims[-1], 16))\n                    dims.append(16)\n                    i += 1",
+], ids=["undecided-break", "unknown-range", "while"])
+def test_a_list_built_in_a_loop_we_could_not_follow_is_unknown(tmp_path: Path, loop: str) -> None:
+    trace = trace_of(tmp_path, f"""
+        class Net(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                layers = []
+                dims = [8]
+                {loop}
+                self.body = nn.Sequential(*layers)
+                self.head = nn.Linear(16, 2)
+
+            def forward(self, x):
+                return self.head(self.body(x))
+    """, "Net", ("N", 8))
+    assert trace.findings == []
+    build(tmp_path, "Net", 16 if "break" in loop else 1)(torch.zeros(2, 8))

@@ -111,7 +111,8 @@ class Calls:
             return UNKNOWN
         result = self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
         if result is UNKNOWN and frame.phase == "forward" and (callee is UNKNOWN or isinstance(callee, TorchRef)):
-            if any(isinstance(a, Tensor) for a in list(args) + list(kwargs.values())):
+            given = list(args) + list(kwargs.values()) if callee is UNKNOWN else args[:1]  # torch: its input, not a weight
+            if any(isinstance(a, Tensor) for a in given):
                 what = callee.qualname if isinstance(callee, TorchRef) else frame.info.module.code_for_node(func)
                 self.lose(frame, node, f"{'not modelled' if isinstance(callee, TorchRef) else 'unknown callee'} {what[:60]}")
         return result

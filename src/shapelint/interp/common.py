@@ -40,6 +40,11 @@ class _Continue(Exception):
     pass
 
 
+class _LoopLost(_Break):
+    """A ``break``/``continue`` under a condition we could not decide: which iterations
+    ran, and with what, is not known; the loop's assignments are unknown afterwards."""
+
+
 @dataclass(frozen=True)
 class Sym:
     """A symbolic dimension as a Python value (``x.size(0)`` of a batch ``N``)."""

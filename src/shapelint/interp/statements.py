@@ -8,8 +8,36 @@ import libcst as cst
 
 from ..layers import UNKNOWN
 from ..layers.core import is_int
-from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
+from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
 from .values import FuncRef, ModuleObj, Site
+
+
+# methods that change the list, dict or container they are called on
+MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add_module", "register_module", "register_buffer", "register_parameter", "add"}
+
+
+def _jumps(stmt: cst.CSTNode) -> bool:
+    """Does ``stmt`` hold a ``break`` or ``continue`` of the loop around it?"""
+    found: List[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def visit_For(self, node: cst.For) -> bool:
+            return False
+
+        def visit_While(self, node: cst.While) -> bool:
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Break(self, node: cst.Break) -> None:
+            found.append(node)
+
+        def visit_Continue(self, node: cst.Continue) -> None:
+            found.append(node)
+
+    stmt.visit(V())
+    return bool(found)
 
 
 class Statements:
@@ -144,8 +172,29 @@ class Statements:
             def visit_Return(self, node: cst.Return) -> None:
                 returns.append(node)
 
+            def visit_Call(self, node: cst.Call) -> None:  # layers.append(...): the list changed too
+                func = node.func
+                if isinstance(func, cst.Name) and func.value == "setattr":
+                    mutated.append("")
+                if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
+                    if isinstance(func.value, cst.Name) and func.value.value == "self":
+                        mutated.append("")
+                    elif isinstance(func.value, cst.Name):
+                        names.append(func.value.value)
+                    else:
+                        _targets(func.value, [], mutated)
+
         returns: List[cst.Return] = []
+        mutated: List[str] = []  # self attributes changed in place ("" for self itself)
         stmt.visit(V())
+        me = frame.env.get("self")
+        if isinstance(me, ModuleObj) and frame.phase == "init":
+            for a in mutated:
+                target = me if not a else me.children.get(a, me.attrs.get(a))
+                if isinstance(target, ModuleObj):
+                    target.lose_members()
+                elif a:
+                    attrs.append(a)
         if returns:
             frame.early.append(UNKNOWN)  # a path we did not follow may have returned: the result is unknown
         for n in names:
@@ -171,6 +220,8 @@ class Statements:
             return
         if frame.phase == "init":
             self.forget(stmt, frame)
+            if _jumps(stmt):
+                raise _LoopLost()  # the enclosing loop may have stopped or skipped here
             return
         # forward: follow both branches, merge what they leave behind; what fails on one
         # branch only is held, reported only if every path fails (or the branches are
@@ -193,6 +244,12 @@ class Statements:
                 outcomes.append(("return", r.value))
             except _Raise:
                 outcomes.append(("raise", None))
+            except _LoopLost:
+                outcomes.append(("lost", None))
+            except _Break:
+                outcomes.append(("break", None))
+            except _Continue:
+                outcomes.append(("continue", None))
             finally:
                 self.resolve_guards(sub)
             held.append((outcomes[-1][0], self.reporter.take(start)))
@@ -206,6 +263,13 @@ class Statements:
                 [h for how, items in held if how == "fall" for h in items],
                 self.reporter.mark(),
             ))
+        jumps = {how for how in kinds if how in ("break", "continue", "lost")}
+        if jumps:
+            if kinds == {"break"}:
+                raise _Break()
+            if kinds == {"continue"}:
+                raise _Continue()
+            raise _LoopLost()  # the loop may stop or skip here, or not
         falls = [o[1] for o in outcomes if o[0] == "fall"]
         returns = [o[1] for o in outcomes if o[0] == "return"]
         if not falls:
@@ -260,6 +324,11 @@ class Statements:
             self.assign(stmt.target, item, frame, None)
             try:
                 self.exec_block(stmt.body, frame)
+            except _LoopLost:
+                if frame.phase == "forward":
+                    self.lose(frame, stmt, "loop exit not decided")
+                self.forget(stmt, frame)
+                return
             except _Break:
                 broke = True
                 break
