@@ -611,3 +611,25 @@ def test_a_list_built_in_a_loop_we_could_not_follow_is_unknown(tmp_path: Path, l
     """, "Net", ("N", 8))
     assert trace.findings == []
     build(tmp_path, "Net", 16 if "break" in loop else 1)(torch.zeros(2, 8))
+
+
+def test_a_global_bound_on_branches_of_a_top_level_try_is_unknown(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, """
+        try:
+            import torch.nn.functional as F2
+            WIDTH = 16
+        except ImportError:
+            WIDTH = 8
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(WIDTH, 4)
+
+            def forward(self, x):
+                return self.fc(x)
+    """, "Net", ("N", 16))
+    assert trace.findings == []
+    assert trace.params is None
+    build(tmp_path, "Net")(torch.zeros(2, 16))

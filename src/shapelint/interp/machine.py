@@ -72,7 +72,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         try:
             value: Any = UNKNOWN
             node = info.defs.get(name)
-            if isinstance(node, cst.ClassDef):
+            if name in info.undecided:
+                pass  # bound on branches of a top-level if/try: which binding holds is not known
+            elif isinstance(node, cst.ClassDef):
                 value = ClassRef(info, node)
             elif isinstance(node, cst.FunctionDef):
                 value = FuncRef(info, node)
