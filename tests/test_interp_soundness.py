@@ -633,3 +633,24 @@ def test_a_global_bound_on_branches_of_a_top_level_try_is_unknown(tmp_path: Path
     assert trace.findings == []
     assert trace.params is None
     build(tmp_path, "Net")(torch.zeros(2, 16))
+
+
+def test_a_generator_is_not_run_as_a_function(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, """
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 16)
+                self.out = nn.Linear(16, 2)
+                self.skip = nn.Linear(8, 2)
+
+            def stages(self):
+                yield self.fc
+
+            def forward(self, x):
+                if self.stages():  # a generator object is true
+                    x = self.fc(x)
+                return self.out(x)
+    """, "Net", ("N", 8))
+    assert trace.findings == []
+    build(tmp_path, "Net")(torch.zeros(2, 8))

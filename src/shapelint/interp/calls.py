@@ -13,13 +13,40 @@ from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Retu
 from .values import BoundMethod, ClassRef, FuncRef, ModuleObj, Partial, Site, Tensor, TorchRef
 
 
+def _yields(node: cst.FunctionDef) -> bool:
+    """Does the function's own body ``yield`` (not a function nested in it)?"""
+    found: List[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
+            return inner is node
+
+        def visit_Lambda(self, inner: cst.Lambda) -> bool:
+            return False
+
+        def visit_Yield(self, inner: cst.Yield) -> None:
+            found.append(inner)
+
+    node.visit(V())
+    return bool(found)
+
+
 class Calls:
     """Calls functions, methods and classes."""
 
     current_site: Optional[Site]  # the call a library builtin is answering
+    _generators: Dict[int, Tuple[cst.FunctionDef, bool]]  # id(node) -> (node, yields); the node keeps the id alive
+
+    def is_generator(self, node: cst.FunctionDef) -> bool:
+        key = id(node)
+        if key not in self._generators:
+            self._generators[key] = (node, _yields(node))
+        return self._generators[key][1]
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
+        if self.is_generator(fn.node):
+            return UNKNOWN  # a generator: its items are made lazily, not by running it now
         if self.depth >= MAX_DEPTH:
             if phase == "forward" and self.current_site is not None:
                 self.reporter.lose(fn.name, self.current_site, "calls nested too deep")
