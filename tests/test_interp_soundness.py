@@ -654,3 +654,34 @@ def test_a_generator_is_not_run_as_a_function(tmp_path: Path) -> None:
     """, "Net", ("N", 8))
     assert trace.findings == []
     build(tmp_path, "Net")(torch.zeros(2, 8))
+
+
+def test_a_dict_filled_in_a_loop_we_could_not_follow_is_unknown(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, """
+        class Net(nn.Module):
+            def __init__(self, names):
+                super().__init__()
+                widths = {"fc": 4}
+                for name in names:
+                    widths[name] = 8
+                self.fc = nn.Linear(widths["fc"], 2)
+
+            def forward(self, x):
+                return self.fc(x)
+    """, "Net", ("N", 8))
+    assert trace.findings == []
+    build(tmp_path, "Net", ["fc"])(torch.zeros(2, 8))
+
+
+def test_sum_with_an_unknown_start_is_unknown(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, """
+        class Net(nn.Module):
+            def __init__(self, extra):
+                super().__init__()
+                self.fc = nn.Linear(sum([4, 4], extra), 2)
+
+            def forward(self, x):
+                return self.fc(x)
+    """, "Net", ("N", 12))
+    assert trace.findings == []
+    build(tmp_path, "Net", 4)(torch.zeros(2, 12))

@@ -157,9 +157,10 @@ def _fold(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_builtin
 def _sum(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     items = m.iterate(args[0]) if args else None
-    if items is None or not _numbers(items):
+    start = args[1] if len(args) > 1 else kwargs.get("start", 0)
+    if items is None or not _numbers(items) or not isinstance(start, (int, float)):
         return UNKNOWN
-    return sum(items) + (args[1] if len(args) > 1 and isinstance(args[1], (int, float)) else 0)
+    return sum(items) + start
 
 
 @_builtin
