@@ -685,3 +685,25 @@ def test_sum_with_an_unknown_start_is_unknown(tmp_path: Path) -> None:
     """, "Net", ("N", 12))
     assert trace.findings == []
     build(tmp_path, "Net", 4)(torch.zeros(2, 12))
+
+
+def test_a_list_appended_to_on_one_undecided_branch_is_unknown(tmp_path: Path) -> None:
+    trace = trace_of(tmp_path, """
+        class Net(nn.Module):
+            def __init__(self, use_mid):
+                super().__init__()
+                self.use_mid = use_mid
+                self.a = nn.Conv2d(3, 8, 1)
+                self.b = nn.Conv2d(8, 8, 1)
+                self.fuse = nn.Conv2d(8, 4, 1)
+
+            def forward(self, x):
+                feats = []
+                x = self.a(x)
+                if self.use_mid:
+                    feats.append(x)
+                feats.append(self.b(x))
+                return self.fuse(torch.cat(feats, dim=1))
+    """, "Net", ("N", 3, 8, 8))
+    assert trace.findings == []
+    build(tmp_path, "Net", False)(torch.zeros(2, 3, 8, 8))

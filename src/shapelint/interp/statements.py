@@ -16,6 +16,27 @@ from .values import FuncRef, ModuleObj, Site
 MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add_module", "register_module", "register_buffer", "register_parameter", "add"}
 
 
+def _mutated(stmt: cst.CSTNode) -> List[str]:
+    """Local names whose value ``stmt`` changes in place (``xs.append(...)``, ``d[k] = v``)."""
+    names: List[str] = []
+
+    class V(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS and isinstance(func.value, cst.Name):
+                names.append(func.value.value)
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            if isinstance(node.target, cst.Subscript) and isinstance(node.target.value, cst.Name):
+                names.append(node.target.value.value)
+
+    stmt.visit(V())
+    return [n for n in names if n != "self"]
+
+
 def _jumps(stmt: cst.CSTNode) -> bool:
     """Does ``stmt`` hold a ``break`` or ``continue`` of the loop around it?"""
     found: List[cst.CSTNode] = []
@@ -279,6 +300,9 @@ class Statements:
         merged: Dict[str, Any] = {}
         for name in set().union(*[set(e) for e in falls]):
             merged[name] = merge_values([e.get(name, UNKNOWN) for e in falls])
+        for name in _mutated(stmt):  # feats.append(x) on one branch: both ran on the same list
+            if name in merged:
+                merged[name] = UNKNOWN
         frame.env.clear()
         frame.env.update(merged)
         frame.early.extend(returns)  # one branch returned, another goes on: the result is either
