@@ -14,7 +14,7 @@ import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
 from .findings import KIND_TO_CODE, Edit, Finding, Fix
-from .interp.common import Budget, Row, shown
+from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Site, Tensor, walk_modules
 from .layers import Failure, Shape
@@ -35,7 +35,13 @@ class Trace:
     macs: Optional[int] = None
     complete: bool = True  # False when the analysis stopped early (budget) or could not build the model
     error: Optional[str] = None  # an internal error: a bug in shapelint, reported, never a traceback
-    not_followed: List[Tuple[str, int, str]] = field(default_factory=list)  # (function, line, why) forward lost the thread
+    lost: List[Lost] = field(default_factory=list)  # where forward lost the thread
+
+    @property
+    def not_followed(self) -> List[Tuple[str, int, str]]:
+        """(function, line, why) for each place forward lost the thread.  Lines are looked
+        up only when asked: positions cost a pass over the file, which ``check`` need not pay."""
+        return [(lost.function, lost.line, lost.reason) for lost in self.lost]
 
 
 def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
@@ -75,7 +81,7 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         trace.complete = False
         trace.error = f"{type(e).__name__}: {e}"
     trace.rows = list(machine.reporter.rows)
-    trace.not_followed = [(lost.function, lost.line, lost.reason) for lost in machine.reporter.lost]
+    trace.lost = list(machine.reporter.lost)
     trace.findings = [to_finding(*f) for f in machine.reporter.failures]
     if trace.rows and all(r.macs is not None for r in trace.rows):
         trace.macs = sum(r.macs for r in trace.rows)  # type: ignore[misc]

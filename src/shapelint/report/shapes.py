@@ -39,10 +39,11 @@ def table(traces: Sequence[Trace]) -> str:
         out.append(f"Output shape: {_shape(t.output)}")
         if not t.complete:
             out.append("Note: parts of this model could not be followed; unknown values are shown as ?")
-        if t.not_followed:
-            places = ", ".join(f"{fn} line {line} ({why})" for fn, line, why in t.not_followed)
-            what = "call" if all("loop" not in why for _, _, why in t.not_followed) else "place"
-            out.append(f"{len(t.not_followed)} {what}{'' if len(t.not_followed) == 1 else 's'} not followed: {places}")
+        lost = t.not_followed
+        if lost:
+            places = ", ".join(f"{fn} line {line} ({why})" for fn, line, why in lost)
+            what = "call" if all("loop" not in why for _, _, why in lost) else "place"
+            out.append(f"{len(lost)} {what}{'' if len(lost) == 1 else 's'} not followed: {places}")
         for f in t.findings:
             out.append(f"{f.filename}:{f.row}:{f.column}: {f.code} {f.message}")
         out.append("=" * rule_len)
