@@ -387,7 +387,5 @@ def _targets(target: cst.BaseExpression, names: List[str], attrs: List[str]) -> 
     elif isinstance(target, (cst.Tuple, cst.List)):
         for el in target.elements:
             _targets(el.value, names, attrs)
-    elif isinstance(target, cst.Subscript):  # d[k] = v: the container d changed
-        _targets(target.value, names, attrs)
-    elif isinstance(target, cst.StarredElement):
+    elif isinstance(target, (cst.Subscript, cst.StarredElement)):  # d[k] = v: the container d changed
         _targets(target.value, names, attrs)

@@ -60,6 +60,10 @@ def _counts_from_front(name: str, args: List[Any], kwargs: Dict[str, Any]) -> bo
     return any(is_int(d) and d >= 0 for d in flat) or any(not (is_int(d) or isinstance(d, bool) or d is None) for d in flat)
 
 
+def _macs(rows: List[Row]) -> Optional[int]:
+    return None if any(r.macs is None for r in rows) else sum(r.macs or 0 for r in rows)
+
+
 def sum_params(obj: ModuleObj) -> Optional[int]:
     """The parameters a module holds itself: its nn.Parameters and, for a subclass of a
     torch layer, the layer's own; None when any is unknown."""
@@ -255,10 +259,8 @@ class TorchCalls:
         rows[start:] = [r for r in rows[start:] if r.name != name]
         first = out[0] if isinstance(out, tuple) and out else out
         params: Optional[int] = sum_params(obj)
-        if inner:
-            macs = None if any(r.macs is None for r in inner) else sum(r.macs or 0 for r in inner)
-        else:
-            macs = 0 if not obj.parameters else None  # its own arithmetic on its parameters is not counted
+        # the layers it ran for itself; with none, its own arithmetic on parameters is not counted
+        macs = _macs(inner) if inner else (None if obj.parameters else 0)
         rows.append(Row(
             name, obj.type_name, obj.site,
             shown(x.shape, x.assumed) if isinstance(x, Tensor) else None,
