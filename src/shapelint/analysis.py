@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
 from .findings import KIND_TO_CODE, Edit, Finding, Fix
-from .interp.common import Budget, Row
+from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Note, Site, Tensor, walk_modules
 from .layers import Failure, Shape
@@ -35,6 +35,13 @@ class Trace:
     macs: Optional[int] = None
     complete: bool = True  # False when the analysis stopped early (budget) or could not build the model
     error: Optional[str] = None  # an internal error: a bug in shapelint, reported, never a traceback
+    lost: List[Lost] = field(default_factory=list)  # where forward lost the thread
+
+    @property
+    def not_followed(self) -> List[Tuple[str, int, str]]:
+        """(function, line, why) for each place forward lost the thread.  Lines are looked
+        up only when asked: positions cost a pass over the file, which ``check`` need not pay."""
+        return [(lost.function, lost.line, lost.reason) for lost in self.lost]
 
 
 def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
@@ -59,10 +66,13 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         trace.params = total_params(root, modules)
         out = machine.call_module(root, [Tensor(input_shape)], {}, None)
         if isinstance(out, Tensor):
-            trace.output = out.shape
+            trace.output = shown(out.shape, out.assumed)
         trace.complete = root.complete
     except Budget:
         trace.complete = False
+        if machine.where is not None:
+            frame, stmt = machine.where
+            machine.lost_thread(frame, stmt, "step budget ran out")
     except RecursionError:
         trace.complete = False  # pathologically deep code: give up on this model quietly
     except Exception as e:  # noqa: BLE001 - a bug of ours must not become a user's traceback
@@ -71,6 +81,7 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         trace.complete = False
         trace.error = f"{type(e).__name__}: {e}"
     trace.rows = list(machine.reporter.rows)
+    trace.lost = list(machine.reporter.lost)
     trace.findings = [to_finding(*f) for f in machine.reporter.failures]
     if trace.rows and all(r.macs is not None for r in trace.rows):
         trace.macs = sum(r.macs for r in trace.rows)  # type: ignore[misc]

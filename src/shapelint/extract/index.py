@@ -82,7 +82,13 @@ class ModuleInfo:
         self.defs: Dict[str, cst.CSTNode] = {}  # classes, functions, top-level assignment values
         self.mutated: Set[str] = set()  # top-level names whose value later top-level statements change
         self.globals: Dict[str, object] = {}  # evaluated lazily by the interpreter
+        # names bound more than once where one binding is inside a top-level if/try: which
+        # one holds depends on the condition (``try: import apex ... except: X = ...``)
+        self.undecided: set = set()
+        self._bound: Dict[str, int] = {}
+        self._in_branch: set = set()
         self._collect()
+        self.undecided = {n for n in self._in_branch if self._bound.get(n, 0) > 1}
 
     @property
     def positions(self):
@@ -178,20 +184,31 @@ class ModuleInfo:
                 if isinstance(t, cst.Name):
                     self.mutated.add(t.value)
 
-    def _collect_def(self, stmt: cst.CSTNode) -> None:
+    def _bind(self, name: str, branch: bool) -> None:
+        self._bound[name] = self._bound.get(name, 0) + 1
+        if branch:
+            self._in_branch.add(name)
+
+    def _collect_def(self, stmt: cst.CSTNode, branch: bool = False) -> None:
         """Top-level definitions and imports (also inside top-level ``if``/``try``)."""
         if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
             self.defs[stmt.name.value] = stmt
             self._local(stmt.name.value)
+            self._bind(stmt.name.value, branch)
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
+                before = dict(self.imports)
                 self._import(small)
                 self._mutation(small)
+                for name, qual in self.imports.items():
+                    if before.get(name) != qual:
+                        self._bind(name, branch)
                 if isinstance(small, cst.Assign):
                     for t in small.targets:
                         if isinstance(t.target, cst.Name):
                             self.defs[t.target.value] = small.value
                             self._local(t.target.value)
+                            self._bind(t.target.value, branch)
                             if t.target.value == "__all__":
                                 self.all = _literal_names(small.value)
                 elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and small.target.value == "__all__":
@@ -199,6 +216,7 @@ class ModuleInfo:
                     self.all = None if self.all is None or more is None else self.all + more
                 elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
                     self.defs[small.target.value] = small.value
+                    self._bind(small.target.value, branch)
         elif isinstance(stmt, (cst.If, cst.Try)):
             blocks = [stmt.body]
             if isinstance(stmt, cst.Try):  # the fallbacks first: what the try binds usually wins
@@ -207,7 +225,7 @@ class ModuleInfo:
                 blocks.append(stmt.orelse.body)
             for block in blocks:
                 for inner in block.body if isinstance(block, cst.IndentedBlock) else []:
-                    self._collect_def(inner)
+                    self._collect_def(inner, True)
 
 
 class ProjectIndex:

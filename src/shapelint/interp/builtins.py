@@ -137,7 +137,7 @@ def _len(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if isinstance(v, ClassRef):  # an Enum class: its members
         members = m.iterate(v)
         return UNKNOWN if members is None else len(members)
-    if isinstance(v, ModuleObj) and (v.kind in ("sequential", "modulelist", "moduledict") or v.container):
+    if isinstance(v, ModuleObj) and v.members_known and (v.kind in ("sequential", "modulelist", "moduledict") or v.container):
         return len(v.children)
     if isinstance(v, Tensor) and v.shape:
         if v.assumed:
@@ -345,9 +345,10 @@ def _fold(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_builtin
 def _sum(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     items = m.iterate(args[0]) if args else None
-    if items is None or not _numbers(items):
+    start = args[1] if len(args) > 1 else kwargs.get("start", 0)
+    if items is None or not _numbers(items) or not isinstance(start, (int, float)):
         return UNKNOWN
-    return sum(items) + (args[1] if len(args) > 1 and isinstance(args[1], (int, float)) else 0)
+    return sum(items) + start
 
 
 @_builtin
@@ -469,8 +470,12 @@ def _setattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if len(args) == 3 and isinstance(args[0], ModuleObj):
         if isinstance(args[1], str):
             args[0].register(args[1], args[2])
+            if args[2] is UNKNOWN:
+                args[0].lose_members()  # it may have been a module
+        elif isinstance(args[2], ModuleObj) or args[2] is UNKNOWN:
+            args[0].keep_place(args[2])
         else:
-            args[0].complete = False  # a name we cannot read: the tree is not whole
+            args[0].lose_members()  # a name we cannot read: the tree is not whole
     return None
 
 

@@ -29,15 +29,44 @@ def _escape(values: Any, depth: int) -> None:
             _escape(v.values(), depth - 1)
 
 
+def _yields(node: cst.FunctionDef) -> bool:
+    """Does the function's own body ``yield`` (not a function nested in it)?"""
+    found: List[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
+            return inner is node
+
+        def visit_Lambda(self, inner: cst.Lambda) -> bool:
+            return False
+
+        def visit_Yield(self, inner: cst.Yield) -> None:
+            found.append(inner)
+
+    node.visit(V())
+    return bool(found)
+
+
 class Calls:
     """Calls functions, methods and classes."""
 
     current_site: Optional[Site]  # the call a library builtin is answering
     undecided: int  # > 0 on a path an undecided condition guards (SHP009 stays silent there)
+    _generators: Dict[int, Tuple[cst.FunctionDef, bool]]  # id(node) -> (node, yields); the node keeps the id alive
+
+    def is_generator(self, node: cst.FunctionDef) -> bool:
+        key = id(node)
+        if key not in self._generators:
+            self._generators[key] = (node, _yields(node))
+        return self._generators[key][1]
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
+        if self.is_generator(fn.node):
+            return UNKNOWN  # a generator: its items are made lazily, not by running it now
         if self.depth >= MAX_DEPTH:
+            if phase == "forward" and self.current_site is not None:
+                self.reporter.lose(fn.name, self.current_site, "calls nested too deep")
             return UNKNOWN
         env: Dict[str, Any] = dict(fn.closure or {})
         if fn.owner is not None:
@@ -59,6 +88,7 @@ class Calls:
         finally:
             self.depth -= 1
             self.undecided = undecided
+            self.resolve_guards(frame)
         if frame.early:
             result = merge_values(frame.early + [result])
         return result
@@ -120,6 +150,8 @@ class Calls:
             if spec is not None and not spec.functional:
                 return ModuleObj(spec.name, "leaf", site=Site(frame.info, node), spec=spec, complete=False)
         if args is None:
+            if frame.phase == "forward":
+                self.lost_thread(frame, node, "arguments not known")
             if isinstance(callee, ModuleObj) or (isinstance(callee, BoundMethod) and isinstance(callee.obj, (ModuleObj, Tensor))):
                 return Tensor(None)
             if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and isinstance(func, cst.Attribute):
@@ -128,6 +160,11 @@ class Calls:
         result = self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
         if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and callee.func in MUTATING and result is UNKNOWN and isinstance(func, cst.Attribute):
             self.lose(func.value, frame)  # a change we could not follow: the list is no longer known
+        if result is UNKNOWN and frame.phase == "forward" and (callee is UNKNOWN or isinstance(callee, TorchRef)):
+            given = list(args) + list(kwargs.values()) if callee is UNKNOWN else args[:1]  # torch: its input, not a weight
+            if any(isinstance(a, Tensor) for a in given):
+                what = callee.qualname if isinstance(callee, TorchRef) else frame.info.module.code_for_node(func)
+                self.lost_thread(frame, node, f"{'not modelled' if isinstance(callee, TorchRef) else 'unknown callee'} {what[:60]}")
         return result
 
     def lose(self, expr: cst.BaseExpression, frame: Frame) -> None:
@@ -140,6 +177,10 @@ class Calls:
                 self.forget_attrs(base, [expr.attr.value])
             elif isinstance(base, ModuleObj) and expr.attr.value in base.attrs:
                 base.attrs[expr.attr.value] = UNKNOWN
+
+    def lost_thread(self, frame: Frame, node: cst.CSTNode, reason: str) -> None:
+        """Record that forward stopped following here (the ``shapes`` table says so)."""
+        self.reporter.lose(frame.fn.name.value if frame.fn is not None else "?", Site(frame.info, node), reason)
 
     def eval_args(self, node: cst.Call, frame: Frame) -> Tuple[Optional[List[Any]], Dict[str, Any], "ArgSites"]:
         args: List[Any] = []

@@ -108,7 +108,7 @@ class Classes:
         if init is not None:
             self.call_function(init, [obj] + list(args), kwargs, sites.after_self() if sites else None, phase="init", open_ended=open_ended)
         elif open_ended:
-            obj.complete = False  # torch's own constructor, with arguments we do not know
+            obj.lose_members()  # torch's own constructor, with arguments we do not know
         elif container:
             self.fill_container(obj, container, args, kwargs, sites)
         elif base_spec is not None:
@@ -132,7 +132,7 @@ class Classes:
         elif kind == "modulelist":
             items = self.iterate(args[0]) if args else []
             if items is None:
-                obj.complete = False
+                obj.lose_members()
                 return
             for i, v in enumerate(items):
                 obj.register(str(i), v if isinstance(v, ModuleObj) else _unknown_module())
@@ -143,7 +143,7 @@ class Classes:
             elif isinstance(src, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in src):
                 pairs = [tuple(p) for p in src]
             else:
-                obj.complete = False
+                obj.lose_members()
                 return
             for k, v in pairs:
                 obj.register(str(k), v if isinstance(v, ModuleObj) else _unknown_module())
@@ -193,8 +193,12 @@ class Classes:
 
     def module_method(self, obj: ModuleObj, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         if name == "add_module" or name == "register_module":
-            if len(args) == 2 and isinstance(args[0], str):
-                obj.register(args[0], args[1])
+            name_arg = args[0] if args else kwargs.get("name", UNKNOWN)
+            value = args[1] if len(args) > 1 else kwargs.get("module", UNKNOWN)
+            if isinstance(name_arg, str) and value is not UNKNOWN:
+                obj.register(name_arg, value)
+            else:
+                obj.keep_place(value)
             return None
         if name == "append":
             if args:
@@ -203,14 +207,16 @@ class Classes:
         if name == "extend":
             items = self.iterate(args[0]) if args else None
             if items is None:
-                obj.complete = False
+                obj.lose_members()
                 return obj
             for v in items:
                 obj.register(str(len(obj.children)), v if isinstance(v, ModuleObj) else _unknown_module())
             return obj
         if name == "insert":
-            obj.complete = False
+            obj.lose_members()
             return None
+        if name in ("items", "named_children", "keys", "values", "children") and not obj.members_known:
+            return UNKNOWN
         if name in ("items", "named_children"):
             return list(obj.children.items())
         if name in ("keys",):

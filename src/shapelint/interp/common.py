@@ -49,6 +49,11 @@ class _Continue(Exception):
     pass
 
 
+class _LoopLost(_Break):
+    """A ``break``/``continue`` under a condition we could not decide: which iterations
+    ran, and with what, is not known; the loop's assignments are unknown afterwards."""
+
+
 @dataclass(frozen=True)
 class Sym:
     """A symbolic dimension as a Python value (``x.size(0)`` of a batch ``N``)."""
@@ -64,11 +69,16 @@ class Frame:
     phase: str = "forward"  # "init" while building modules
     early: List[Any] = field(default_factory=list)  # values returned on paths that ended early
     fn: Optional[cst.FunctionDef] = None  # the function whose body runs
+    guards: List["Guard"] = field(default_factory=list)  # undecided ifs whose one branch returned
+
+
+Held = Tuple[Failure, Site, Any, Optional[Site]]
 
 
 @dataclass(frozen=True)
 class Row:
-    """One leaf-module call, as the ``shapes`` table shows it."""
+    """One leaf-module call, as the ``shapes`` table shows it.  A shape may start with
+    ``...`` (Ellipsis): its rank is not known, only the dims after it."""
 
     name: str
     type: str
@@ -83,8 +93,22 @@ class Row:
         return self.site.info.line(self.site.node) if self.site is not None else 0
 
 
+@dataclass(frozen=True)
+class Lost:
+    """Where forward stopped following a tensor: in which function, at which node, why."""
+
+    function: str
+    site: Site
+    reason: str
+
+    @property
+    def line(self) -> int:
+        return self.site.info.line(self.site.node)
+
+
 class Reporter:
-    """Collects failures (deduplicated by place and message) and table rows."""
+    """Collects failures (deduplicated by place and message), table rows, and the places
+    where forward lost the thread."""
 
     def __init__(self) -> None:
         # (failure, where to report it, provenance note, the constructor call if any)
@@ -93,6 +117,13 @@ class Reporter:
         self.rows: List[Row] = []
         # a place in an installed library -> the project's call that led there (None: keep it)
         self.anchor: Optional[Callable[[Site], Optional[Site]]] = None
+        self.lost: List[Lost] = []
+        self._lost_at: set = set()
+
+    def lose(self, function: str, site: Site, reason: str) -> None:
+        if id(site.node) not in self._lost_at:
+            self._lost_at.add(id(site.node))
+            self.lost.append(Lost(function, site, reason))
 
     def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", call: Optional[Site] = None, outer: Optional[Site] = None) -> None:
         """``outer``: the project's call that built a library's layer, for a failure of its construction."""
@@ -111,6 +142,39 @@ class Reporter:
             return
         self._seen.add(key)
         self.failures.append((failure, site, note, call))
+
+    def mark(self) -> int:
+        return len(self.failures)
+
+    def take(self, start: int) -> List[Held]:
+        """Withdraw the failures reported since ``start``: they are held until we know
+        whether every path fails."""
+        held = self.failures[start:]
+        del self.failures[start:]
+        for failure, site, _, _ in held:
+            self._seen.discard((id(site.node), failure.kind, failure.message))
+        return held
+
+    def release(self, held: Sequence[Held]) -> None:
+        for item in held:
+            self.fail(*item)
+
+
+def every_path_fails(paths: Sequence[Tuple[str, List[Held]]]) -> bool:
+    """``paths``: (how each branch ended, what it held).  The failures count only when
+    every branch that goes on (does not raise) fails; when all raise, all must fail."""
+    going = [held for how, held in paths if how != "raise"] or [held for _, held in paths]
+    return bool(going) and all(going)
+
+
+@dataclass
+class Guard:
+    """An undecided ``if`` where one branch returned and the other went on: the rest of
+    the function runs on the going-on path only."""
+
+    returned: List[Held]  # what the returning branches held
+    going: List[Held]  # what the going-on branch held
+    start: int  # the reporter's mark after the ``if``
 
 
 @dataclass
@@ -262,6 +326,25 @@ def _assumed(*tensors: Any) -> FrozenSet[str]:
     return flags
 
 
+RANK_FLAGS = frozenset({"batched", "last"})
+
+
+def _rank_assumed(t: Any) -> bool:
+    """The tensor's rank was assumed (a seeded input): its length is not a fact."""
+    return isinstance(t, Tensor) and bool(t.assumed & RANK_FLAGS)
+
+
+def shown(shape: Any, assumed: FrozenSet[str]) -> Any:
+    """A shape as the ``shapes`` table may state it: with an assumed rank only the dims
+    from the first known one to the end are facts, so ``(None, 32)`` reads ``(..., 32)``."""
+    if shape is None or not assumed & RANK_FLAGS:
+        return shape
+    rest = list(shape)
+    while rest and rest[0] is None:
+        rest.pop(0)
+    return (Ellipsis, *rest) if rest else None
+
+
 def _after(res: Result) -> FrozenSet[str]:
     return frozenset({"failed"}) if res.failure is not None else frozenset()
 
@@ -332,6 +415,8 @@ def _targets(target: cst.BaseExpression, names: List[str], attrs: List[str]) -> 
     elif isinstance(target, (cst.Tuple, cst.List)):
         for el in target.elements:
             _targets(el.value, names, attrs)
+    elif isinstance(target, (cst.Subscript, cst.StarredElement)):  # d[k] = v: the container d changed
+        _targets(target.value, names, attrs)
 
 
 def narrow_format(spec: str) -> bool:

@@ -11,7 +11,7 @@ from ..layers.core import is_int
 from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
-from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _truth, merge_values, narrow_format
+from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values, narrow_format
 from .dispatch import class_key, identical, same_class, unwrap
 from .objects import is_property
 from .overlays import CONSTANTS
@@ -64,8 +64,16 @@ class Expressions:
             return self.compare(node, frame)
         if isinstance(node, cst.IfExp):
             cond = _truth(self.eval(node.test, frame))
-            if cond is None:
-                return merge_values([self.eval(node.body, frame), self.eval(node.orelse, frame)])
+            if cond is None:  # both, and what fails in one only if it fails in both (as an if)
+                training = self.training_test(node.test, frame)
+                start = self.reporter.mark()
+                body = self.eval(node.body, frame)
+                held_body = self.reporter.take(start)
+                orelse = self.eval(node.orelse, frame)
+                held_else = self.reporter.take(start)
+                if training or (held_body and held_else):
+                    self.reporter.release(held_body + held_else)
+                return merge_values([body, orelse])
             return self.eval(node.body if cond else node.orelse, frame)
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             items: List[Any] = []
@@ -144,7 +152,7 @@ class Expressions:
     def comprehension(self, node: Any, frame: Frame) -> Any:
         results: List[Any] = []
         env = dict(frame.env)
-        sub = Frame(frame.info, env, dict(frame.origins), frame.phase)
+        sub = Frame(frame.info, env, dict(frame.origins), frame.phase, fn=frame.fn)
 
         def run(clause: Optional[cst.CompFor]) -> bool:
             if clause is None:
@@ -202,13 +210,13 @@ class Expressions:
             right = self.eval(node.right, frame)
             if t is True:
                 return right
-            return False if _truth(right) is False else UNKNOWN
+            return merge_values([left, right])  # either operand: a value only if they agree
         if t is True:
             return left
         right = self.eval(node.right, frame)
         if t is False:
             return right
-        return True if _truth(right) is True else UNKNOWN
+        return merge_values([left, right])
 
     def compare(self, node: cst.Comparison, frame: Frame) -> Any:
         left = self.eval(node.left, frame)
@@ -324,7 +332,15 @@ class Expressions:
         return Tensor(None)
 
     def subscript(self, node: cst.Subscript, frame: Frame) -> Any:
-        base = self.eval(node.value, frame)
+        if isinstance(node.value, cst.Attribute) and node.value.attr.value == "shape" and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            owner = self.eval(node.value.value, frame)
+            if _rank_assumed(owner):  # x.shape[-1] of a seeded input: dims from the end are facts
+                key = self.eval(node.slice[0].slice.value, frame)
+                shape = owner.shape or ()
+                return _dim_value(shape[key]) if is_int(key) and -len(shape) <= key < 0 else UNKNOWN
+            base = self.getattr(owner, "shape")
+        else:
+            base = self.eval(node.value, frame)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             if isinstance(base, Tensor):
                 return self.tensor_index(base, node, frame)
@@ -349,7 +365,7 @@ class Expressions:
             return base.get(key, UNKNOWN)
         if isinstance(base, ClassRef) and isinstance(key, str) and self.class_kind(base) == "enum":
             return self.enum_members(base).get(key, UNKNOWN)  # Color["RED"]
-        if isinstance(base, ModuleObj) and (base.kind in ("sequential", "modulelist") or base.container in ("sequential", "modulelist")) and is_int(key):
+        if isinstance(base, ModuleObj) and base.members_known and (base.kind in ("sequential", "modulelist") or base.container in ("sequential", "modulelist")) and is_int(key):
             children = list(base.children.values())
             try:
                 return children[key]
@@ -366,7 +382,7 @@ class Expressions:
         s = slice(*parts)
         if isinstance(base, (list, tuple, str)):
             return base[s]
-        if isinstance(base, ModuleObj) and base.is_sequential:
+        if isinstance(base, ModuleObj) and base.is_sequential and base.members_known:
             sub = ModuleObj("Sequential", "sequential", site=base.site)
             for k in list(base.children.keys())[s]:
                 sub.children[k] = base.children[k]
@@ -374,54 +390,72 @@ class Expressions:
         return UNKNOWN
 
     def tensor_index(self, t: Tensor, node: cst.Subscript, frame: Frame) -> Any:
-        """Basic indexing: ints drop a dim, slices keep it (resized), None adds one, and
-        one ``...`` stands for every dim the other indices do not consume."""
+        """Basic indexing: ints drop a dim, slices keep it, None adds one; the items after
+        an ``...`` count from the end.  With an assumed rank only those are facts."""
         if t.shape is None:
             return Tensor(None)
-        items: List[Any] = []  # ("new",) | ("int",) | ("slice", parts) | ("ellipsis",)
-        for el in node.slice:
-            s = el.slice
-            if isinstance(s, cst.Index):
-                if isinstance(s.value, cst.Ellipsis) or isinstance(s.value, cst.Name) and s.value.value == "Ellipsis":
-                    items.append(("ellipsis",))
-                    continue
-                v = self.eval(s.value, frame)
-                if v is None:
-                    items.append(("new",))
-                elif is_int(v):
-                    items.append(("int",))
-                else:
-                    return Tensor(None)  # a tensor or unknown index: advanced indexing
-            elif isinstance(s, cst.Slice):
-                parts = [self.eval(p, frame) if p is not None else None for p in (s.lower, s.upper, s.step)]
-                items.append(("slice", parts))
-            else:
-                return Tensor(None)
-        dims = list(t.shape)
-        consumed = sum(1 for it in items if it[0] in ("int", "slice"))
-        if consumed > len(dims) or sum(1 for it in items if it[0] == "ellipsis") > 1:
+        items = [el.slice for el in node.slice]
+        ell = [i for i, s in enumerate(items) if isinstance(s, cst.Index) and isinstance(s.value, cst.Ellipsis)]
+        if len(ell) > 1:
             return Tensor(None)
+        before, after = (items[: ell[0]], items[ell[0] + 1:]) if ell else (items, [])
+        dims = list(t.shape)
+        front = self.index_dims(before, dims, frame)
+        if front is None:
+            return Tensor(None)
+        n_after = sum(1 for s in after if not (isinstance(s, cst.Index) and isinstance(s.value, cst.Name) and s.value.value == "None"))
+        if "last" in t.assumed and front[1]:
+            return Tensor(None)  # only the last dim is known: a dim counted from the front could be any
+        if front[1] + n_after > len(dims):
+            return Tensor(None)
+        back = self.index_dims(after, dims[len(dims) - n_after:], frame) if after else ([], 0)
+        if back is None:
+            return Tensor(None)
+        middle = dims[front[1]: len(dims) - n_after] if ell else dims[front[1]:]
+        return Tensor(tuple(front[0]) + tuple(middle) + tuple(back[0]), "", t.assumed)
+
+    def index_dims(self, items: List[Any], dims: List[Any], frame: Frame) -> Optional[tuple]:
+        """The dims ``items`` leave from the front of ``dims``, and how many they consume."""
         out: List[Any] = []
         pos = 0
-        for it in items:
-            if it[0] == "new":
-                out.append(1)
-            elif it[0] == "ellipsis":
-                span = len(dims) - consumed
-                out.extend(dims[pos : pos + span])
-                pos += span
-            elif it[0] == "int":
+        for s in items:
+            if isinstance(s, cst.Index):
+                v = self.eval(s.value, frame)
+                if v is None:
+                    out.append(1)
+                    continue
+                if not is_int(v) or pos >= len(dims):
+                    return None  # a tensor or unknown index: advanced indexing
+                pos += 1
+            elif isinstance(s, cst.Slice):
+                if pos >= len(dims):
+                    return None
+                if s.lower is None and s.upper is None and s.step is None:
+                    out.append(dims[pos])
+                else:
+                    parts = [self.eval(p, frame) if p is not None else None for p in (s.lower, s.upper, s.step)]
+                    size = dims[pos]
+                    if is_int(size) and all(p is None or is_int(p) for p in parts) and (parts[2] is None or parts[2] > 0):
+                        out.append(len(range(size)[slice(*parts)]))
+                    else:
+                        out.append(None)  # torch refuses a step below 1; that is not ours to report
                 pos += 1
             else:
-                size, parts = dims[pos], it[1]
-                if all(p is None for p in parts):
-                    out.append(size)
-                elif is_int(size) and all(p is None or is_int(p) for p in parts) and (parts[2] is None or parts[2] > 0):
-                    out.append(len(range(size)[slice(*parts)]))
-                else:
-                    out.append(None)
-                pos += 1
-        return Tensor(tuple(out) + tuple(dims[pos:]), "", t.assumed)
+                return None
+        return out, pos
+
+    def layer_parameter(self, obj: ModuleObj, name: str) -> Any:
+        """A torch layer's ``weight`` / ``bias``: a tensor of unknown shape when the layer
+        certainly has it, ``None`` when ``bias=False``, else unknown."""
+        assert obj.spec is not None and obj.cfg is not None
+        n = obj.spec.params(obj.cfg)
+        if name == "bias" and obj.cfg.values.get("bias") is False:
+            return None
+        if not (isinstance(n, int) and n > 0):
+            return UNKNOWN
+        if name == "bias" and obj.cfg.values.get("bias") is not True:
+            return UNKNOWN
+        return Tensor(None)
 
     def getattr(self, obj: Any, name: str) -> Any:
         if obj is UNKNOWN:
@@ -451,6 +485,8 @@ class Expressions:
                 value = value if kind == "value" else UNKNOWN
                 if value is not UNKNOWN:
                     return value
+            if obj.spec is not None and obj.cfg is not None and name in ("weight", "bias"):
+                return self.layer_parameter(obj, name)
             if obj.cfg is not None and name in obj.cfg.values:  # a torch layer's attributes
                 v = obj.cfg.values[name]
                 return UNKNOWN if v is UNKNOWN else v
@@ -461,13 +497,15 @@ class Expressions:
             return UNKNOWN
         if isinstance(obj, Tensor):
             if name in ("shape", "ndim") and obj.assumed:
-                self.shape_doubt = True
+                self.shape_doubt = True  # SHP009 reports no assert that reads a shape resting on an assumption
+            if obj.shape is None or _rank_assumed(obj):  # an assumed rank is no fact: x.shape[-1] is read in subscript
+                return UNKNOWN if name in ("shape", "ndim") else Tensor(None) if name in ("T", "mT") else BoundMethod(obj, name)
             if name == "shape":
-                return tuple(_dim_value(d) for d in obj.shape) if obj.shape is not None else UNKNOWN
+                return tuple(_dim_value(d) for d in obj.shape)
             if name == "ndim":
-                return len(obj.shape) if obj.shape is not None else UNKNOWN
-            if name == "T" and obj.shape is not None:
-                return Tensor(tuple(reversed(obj.shape)))
+                return len(obj.shape)
+            if name == "T":
+                return Tensor(tuple(reversed(obj.shape)), "", obj.assumed)
             return BoundMethod(obj, name)
         if isinstance(obj, ModuleRef):
             return self.member(obj.info, name)

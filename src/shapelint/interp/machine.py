@@ -4,6 +4,21 @@ It reads code, it never runs it: a call to user code is interpreted statement by
 statement; a call to torch goes through the layer algebra; anything else is UNKNOWN.
 Conditions it cannot decide run both branches (in forward) or none (in __init__, where
 the layer tree is then marked incomplete).  Work is bounded by a step budget.
+
+Soundness, the rule every part keeps:
+
+- No value is made from an unknown.  ``x or y`` with ``x`` undecided is either operand;
+  a function whose body was not wholly followed (a ``return`` in a skipped loop, an
+  undecided ``if`` in ``__init__``, an ``except`` handler) returns UNKNOWN; a child
+  registered under a name we cannot read keeps its place and the tree is incomplete.
+- A rank that was assumed (a layer's seed for an unknown input, flags "batched" and
+  "last" on a Tensor) is no fact: ``ndim``, ``dim()``, ``shape`` and ``size()`` are
+  unknown, dims counted from the end stay known, every result keeps the assumption,
+  and the ``shapes`` table writes such a shape ``[..., 32]``.
+- A failure on a path guarded by a condition we could not decide is reported only when
+  every path fails (each branch of an ``if`` or if-expression; for an early ``return``,
+  the returning branch and the rest of the function).  ``self.training`` is not such a
+  condition: both of its branches run in real use, so a crash in either is a bug.
 """
 from __future__ import annotations
 
@@ -72,6 +87,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self._namespaces = {}
         self._taints: Dict[int, Tuple[Any, ...]] = {}  # id(statement) -> (statement, what taint() reads)
         self._enum_members = {}
+        self._generators: Dict[int, Tuple[cst.FunctionDef, bool]] = {}
+        self.where: Optional[Tuple[Frame, cst.CSTNode]] = None  # the statement running
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 
     def _anchor(self, site: Site) -> Optional[Site]:
@@ -99,6 +116,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
             node = info.defs.get(name)
             if name in info.mutated and node is not None and not isinstance(node, (cst.ClassDef, cst.FunctionDef)):
                 pass  # changed by later top-level statements: its value is not the first one
+            elif name in info.undecided:
+                pass  # bound on branches of a top-level if/try: which binding holds is not known
             elif isinstance(node, cst.ClassDef):
                 value = ClassRef(info, node)
             elif isinstance(node, cst.FunctionDef):

@@ -8,7 +8,7 @@ import libcst as cst
 
 from ..layers import UNKNOWN, Failure
 from ..layers.core import ASSERT, is_int
-from .common import _AUG, _NOT_MODULES, Frame, TorchRaises, _Break, _Continue, _Iter, _plain, _Raise, _Return, _targets, _truth, merge_values
+from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
 from .overlays.arrays import rows
 from .overlays.enum import canonical
 from .values import ClassRef, ConstTensor, FuncRef, Instance, ModuleObj, Site
@@ -48,6 +48,55 @@ def _pure(node: cst.CSTNode) -> bool:
     return v.ok
 
 
+# methods that change the list, dict or container they are called on
+MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add_module", "register_module", "register_buffer", "register_parameter", "add"}
+
+
+def _mutated(stmt: cst.CSTNode) -> List[str]:
+    """Local names whose value ``stmt`` changes in place (``xs.append(...)``, ``d[k] = v``)."""
+    names: List[str] = []
+
+    class V(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS and isinstance(func.value, cst.Name):
+                names.append(func.value.value)
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            if isinstance(node.target, cst.Subscript) and isinstance(node.target.value, cst.Name):
+                names.append(node.target.value.value)
+
+    stmt.visit(V())
+    return [n for n in names if n != "self"]
+
+
+def _jumps(stmt: cst.CSTNode) -> bool:
+    """Does ``stmt`` hold a ``break`` or ``continue`` of the loop around it?"""
+    found: List[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def visit_For(self, node: cst.For) -> bool:
+            return False
+
+        def visit_While(self, node: cst.While) -> bool:
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Break(self, node: cst.Break) -> None:
+            found.append(node)
+
+        def visit_Continue(self, node: cst.Continue) -> None:
+            found.append(node)
+
+    stmt.visit(V())
+    return bool(found)
+
+
 class Statements:
     """Executes statements over a frame."""
 
@@ -55,6 +104,9 @@ class Statements:
 
     loop_work: int  # iterations of the enclosing loops, multiplied
     _taints: Dict[int, Tuple[Any, ...]]
+    training: Any  # a module's ``self.training``: True, False or UNKNOWN (both modes)
+    steps: int
+    where: Optional[Tuple[Frame, cst.CSTNode]]
 
     def exec_block(self, block: Any, frame: Frame) -> None:
         body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
@@ -63,6 +115,7 @@ class Statements:
 
     def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> None:
         self.tick()
+        self.where = (frame, stmt)  # where the budget ran out, if it does
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.exec_small(small, frame)
@@ -83,6 +136,8 @@ class Statements:
         elif isinstance(stmt, cst.ClassDef):
             frame.env[stmt.name.value] = UNKNOWN
         else:  # while loops and anything else: what they assign is unknown afterwards
+            if frame.phase == "forward" and isinstance(stmt, cst.While):
+                self.lost_thread(frame, stmt, "while loop not followed")
             self.forget(stmt, frame)
 
     def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
@@ -128,7 +183,7 @@ class Statements:
             elif isinstance(obj, ModuleObj):
                 obj.register(target.attr.value, value)
                 if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES):
-                    obj.complete = False  # it may have been a module: the tree is not whole
+                    obj.lose_members()  # it may have been a module: the tree is not whole
             elif isinstance(obj, Instance):
                 self.set_attr(obj, target.attr.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -171,9 +226,19 @@ class Statements:
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Make every name (and self attribute) a statement assigns unknown; a ``return``
-        inside it makes the function's result unknown (it may have returned there)."""
+        inside it makes the function's result unknown (it may have returned there); a
+        container of self it changes in place no longer has known members."""
         self.taint(stmt, frame)
-        _, _, _, names, attrs, returns = self._scan(stmt)
+        _, _, _, names, attrs, returns, mutated = self._scan(stmt)
+        attrs = list(attrs)
+        me = frame.env.get("self")
+        if isinstance(me, ModuleObj) and frame.phase == "init":
+            for a in mutated:
+                target = me if not a else me.children.get(a, me.attrs.get(a))
+                if isinstance(target, ModuleObj):
+                    target.lose_members()
+                elif a:
+                    attrs.append(a)
         for n in names:
             frame.env[n] = UNKNOWN
         if returns:
@@ -183,13 +248,13 @@ class Statements:
             for a in attrs:
                 if frame.phase == "init":
                     me.register(a, UNKNOWN)
-                    me.complete = False
+                    me.lose_members()
 
     def taint(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Code that ran on a path that may not be taken, or was skipped though it may run:
         an object's attribute it assigns may or may not be set; an object it calls a method
         of or hands to a call may have changed in any way."""
-        _, assigned, changed, _, _, _ = self._scan(stmt)
+        _, assigned, changed, _, _, _, _ = self._scan(stmt)
         for attr in assigned:
             obj = self._reach(attr.value, frame)
             if isinstance(obj, Instance):
@@ -205,8 +270,8 @@ class Statements:
     def _scan(self, stmt: cst.CSTNode) -> Tuple[Any, ...]:
         """What a statement may change: (the statement, the attributes it assigns, the objects
         it calls methods of or passes on, the names and self attributes it binds, whether it
-        holds a ``return``).  A visit costs more than the rest of forget/taint: once per
-        statement."""
+        holds a ``return``, the self attributes it changes in place ("" for self itself)).
+        A visit costs more than the rest of forget/taint: once per statement."""
         found = self._taints.get(id(stmt))
         if found is not None and found[0] is stmt:
             return found
@@ -215,6 +280,7 @@ class Statements:
         names: List[str] = []
         attrs: List[str] = []
         returns: List[bool] = []
+        mutated: List[str] = []
 
         def target(t: cst.BaseExpression, top: bool = True) -> None:
             if top:
@@ -242,23 +308,31 @@ class Statements:
 
             def visit_Call(self, node: cst.Call) -> None:
                 f = node.func
+                if isinstance(f, cst.Name) and f.value == "setattr":
+                    mutated.append("")
                 if isinstance(f, cst.Attribute):
                     changed.append(f.value)
-                    if f.attr.value in MUTATORS and not (isinstance(f.value, cst.Name) and f.value.value == "self"):
-                        _targets(f.value, names, attrs)  # ``layers.append(...)`` changes ``layers``
+                    if f.attr.value in MUTATORS:  # ``layers.append(...)`` changes ``layers``
+                        if isinstance(f.value, cst.Name) and f.value.value == "self":
+                            mutated.append("")
+                        elif isinstance(f.value, cst.Name):
+                            names.append(f.value.value)
+                        else:
+                            _targets(f.value, [], mutated)
                 changed.extend(a.value for a in node.args)
 
             def visit_Return(self, node: cst.Return) -> None:
                 returns.append(True)
 
             def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                names.append(node.name.value)
                 return False  # a nested function's returns are its own
 
             def visit_Lambda(self, node: cst.Lambda) -> bool:
                 return False
 
         stmt.visit(V())
-        found = (stmt, assigned, changed, names, attrs, bool(returns))
+        found = (stmt, assigned, changed, names, attrs, bool(returns), mutated)
         self._taints[id(stmt)] = found
         return found
 
@@ -288,11 +362,18 @@ class Statements:
             return
         if frame.phase == "init":
             self.forget(stmt, frame)
+            if _jumps(stmt):
+                raise _LoopLost()  # the enclosing loop may have stopped or skipped here
             return
-        # forward: follow both branches, merge what they leave behind
+        # forward: follow both branches, merge what they leave behind; what fails on one
+        # branch only is held, reported only if every path fails (or the branches are
+        # self.training's: both run in real use)
+        training = self.training_test(stmt.test, frame)
         outcomes: List[Tuple[str, Any]] = []
+        held: List[Tuple[str, List[Held]]] = []
         for branch in (stmt.body, orelse):
-            sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase)
+            sub = Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase, fn=frame.fn)
+            start = self.reporter.mark()
             self.undecided += 1
             try:
                 if isinstance(branch, cst.If):
@@ -306,9 +387,33 @@ class Statements:
                 outcomes.append(("return", r.value))
             except _Raise:
                 outcomes.append(("raise", None))
+            except _LoopLost:
+                outcomes.append(("lost", None))
+            except _Break:
+                outcomes.append(("break", None))
+            except _Continue:
+                outcomes.append(("continue", None))
             finally:
                 self.undecided -= 1
+                self.resolve_guards(sub)
+            held.append((outcomes[-1][0], self.reporter.take(start)))
             frame.early.extend(sub.early)
+        kinds = {how for how, _ in held}
+        if training or every_path_fails(held):
+            self.reporter.release([h for _, items in held for h in items])
+        elif "return" in kinds and "fall" in kinds:  # the rest of the function is the going-on path
+            frame.guards.append(Guard(
+                [h for how, items in held if how == "return" for h in items],
+                [h for how, items in held if how == "fall" for h in items],
+                self.reporter.mark(),
+            ))
+        jumps = {how for how in kinds if how in ("break", "continue", "lost")}
+        if jumps:
+            if kinds == {"break"}:
+                raise _Break()
+            if kinds == {"continue"}:
+                raise _Continue()
+            raise _LoopLost()  # the loop may stop or skip here, or not
         falls = [o[1] for o in outcomes if o[0] == "fall"]
         returns = [o[1] for o in outcomes if o[0] == "return"]
         if not falls:
@@ -318,6 +423,9 @@ class Statements:
         merged: Dict[str, Any] = {}
         for name in set().union(*[set(e) for e in falls]):
             merged[name] = merge_values([e.get(name, UNKNOWN) for e in falls])
+        for name in _mutated(stmt):  # feats.append(x) on one branch: both ran on the same list
+            if name in merged:
+                merged[name] = UNKNOWN
         frame.env.clear()
         frame.env.update(merged)
         self.taint(stmt, frame)  # objects either branch changed: as if by one of them
@@ -347,10 +455,40 @@ class Statements:
         if stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, frame)
 
+    def resolve_guards(self, frame: Frame) -> None:
+        """At the end of a body: each early-return guard's going-on path is what was
+        reported since it; its failures and the returning branch's count only if both fail."""
+        while frame.guards:
+            guard = frame.guards.pop()
+            going = guard.going + self.reporter.take(guard.start)
+            if guard.returned and going:
+                self.reporter.release(guard.returned + going)
+
+    def training_test(self, test: cst.BaseExpression, frame: Frame) -> bool:
+        """Is the condition undecided only because of ``self.training``?  It is decided
+        with training set either way (nothing it reports or records is kept)."""
+        if self.training is not UNKNOWN or "training" not in frame.info.module.code_for_node(test):
+            return False
+        rows, start, steps = len(self.reporter.rows), self.reporter.mark(), self.steps
+        decided = True
+        try:
+            for mode in (True, False):
+                self.training = mode
+                if _truth(self.eval(test, Frame(frame.info, dict(frame.env), dict(frame.origins), frame.phase))) is None:
+                    decided = False
+        finally:
+            self.training = UNKNOWN
+            del self.reporter.rows[rows:]
+            self.reporter.take(start)
+            self.steps = steps
+        return decided
+
     def exec_for(self, stmt: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))
         outer = self.loop_work
         if items is None or outer * len(items) > MAX_LOOP_WORK:
+            if frame.phase == "forward":
+                self.lost_thread(frame, stmt, "loop over values not known" if items is None else "loop too long to follow")
             self.forget(stmt, frame)  # unknown, or nested loops too long to follow within the budget
             return
         broke = False
@@ -361,6 +499,11 @@ class Statements:
                 self.assign(stmt.target, item, frame, None)
                 try:
                     self.exec_block(stmt.body, frame)
+                except _LoopLost:
+                    if frame.phase == "forward":
+                        self.lost_thread(frame, stmt, "loop exit not decided")
+                    self.forget(stmt, frame)
+                    return
                 except _Break:
                     broke = True
                     break
@@ -379,6 +522,8 @@ class Statements:
             return list(value.keys())
         if isinstance(value, str):
             return list(value)
+        if isinstance(value, ModuleObj) and not value.members_known:
+            return None
         if isinstance(value, ModuleObj) and (value.kind in ("sequential", "modulelist") or value.container in ("sequential", "modulelist")):
             return list(value.children.values())
         if isinstance(value, ModuleObj) and (value.kind == "moduledict" or value.container == "moduledict"):

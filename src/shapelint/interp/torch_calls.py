@@ -11,7 +11,7 @@ from ..layers.core import is_int, prod
 from ..layers.reshape import flatten_shape
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unbind, unsqueeze
 from .classes import CONTAINER_QUALNAMES, STACKS
-from .common import MAX_LOOP, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _reportable, _tensors, _to_dim
+from .common import MAX_LOOP, RANK_FLAGS, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _rank_assumed, _reportable, _tensors, _to_dim, shown
 from .dispatch import LIBRARY_DISPATCH
 from .overlays import LIBRARY
 from .overlays.arrays import array_function, array_method, plain
@@ -26,6 +26,8 @@ PRESERVING = {
     "clip", "neg", "sin", "cos", "sign", "tanh_", "sigmoid_", "contiguous", "clone", "detach", "float", "double",
     "half", "bfloat16", "to", "cpu", "cuda", "type_as", "requires_grad_", "zero_", "fill_", "mul_", "add_",
     "div_", "sub_", "pow", "square", "reciprocal", "exp_", "floor", "ceil", "round", "erf", "silu_", "hardswish_",
+    # functional norms keep the shape when torch runs them (their checks are the modules')
+    "layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm", "local_response_norm",
 }
 TENSOR_MODULES = ("torch", "torch.nn.functional", "torch.special")
 TENSOR_METHOD_FUNCS = {
@@ -52,6 +54,49 @@ def _shape_of(v: Any) -> Any:
     if isinstance(v, tuple) and v and all(isinstance(e, Tensor) for e in v):
         return tuple(e.shape for e in v)
     return None
+DIM_METHODS = {
+    "flatten", "permute", "transpose", "swapaxes", "swapdims", "squeeze", "unsqueeze", "mean", "sum", "amax", "amin",
+    "prod", "std", "var", "max", "min", "chunk", "split",
+}
+
+
+def _counts_from_front(name: str, args: List[Any], kwargs: Dict[str, Any]) -> bool:
+    """Does ``t.name(*args)`` name a dim counted from the front (or act on the rank, as ``t()``)?"""
+    if name == "t":
+        return True
+    if name not in DIM_METHODS:
+        return False
+    dims = list(args[1:] if name in ("chunk", "split") else args)
+    for key in ("dim", "dims", "start_dim", "end_dim", "dim0", "dim1"):
+        if key in kwargs:
+            dims.append(kwargs[key])
+    if name in ("chunk", "split") and len(args) < 2 and "dim" not in kwargs:
+        return True  # dim 0 by default
+    flat: List[Any] = []
+    for d in dims:
+        flat.extend(d if isinstance(d, (tuple, list)) else [d])
+    return any(is_int(d) and d >= 0 for d in flat) or any(not (is_int(d) or isinstance(d, bool) or d is None) for d in flat)
+
+
+def _macs(rows: List[Row]) -> Optional[int]:
+    return None if any(r.macs is None for r in rows) else sum(r.macs or 0 for r in rows)
+
+
+def sum_params(obj: ModuleObj) -> Optional[int]:
+    """The parameters a module holds itself: its nn.Parameters and, for a subclass of a
+    torch layer, the layer's own; None when any is unknown."""
+    total = 0
+    for p in obj.parameters.values():
+        n = prod(p.shape) if p.shape is not None else None
+        if not is_int(n):
+            return None
+        total += n
+    if obj.spec is not None:
+        own = obj.spec.params(obj.cfg) if obj.cfg is not None else None
+        if own is None:
+            return None
+        total += own
+    return total
 
 
 class TorchCalls:
@@ -143,17 +188,20 @@ class TorchCalls:
             return t
         if name in ("size", "dim", "ndimension", "numel") and t.assumed:
             self.shape_doubt = True
+        ranked = _rank_assumed(t)
         if name == "size":
             if shape is None:
                 return UNKNOWN
             if not args and "dim" not in kwargs:
-                return tuple(_dim_value(d) for d in shape)
+                return UNKNOWN if ranked else tuple(_dim_value(d) for d in shape)
             d = args[0] if args else kwargs["dim"]
-            if is_int(d) and -len(shape) <= d < len(shape):
-                return _dim_value(shape[d])
+            if is_int(d) and -len(shape) <= d < len(shape) and not (ranked and d >= 0):
+                return _dim_value(shape[d])  # with an assumed rank, only dims counted from the end are facts
             return UNKNOWN
         if name == "dim" or name == "ndimension":
-            return len(shape) if shape is not None else UNKNOWN
+            return len(shape) if shape is not None and not ranked else UNKNOWN
+        if "last" in t.assumed and _counts_from_front(name, args, kwargs):
+            return Tensor(None)  # only the last dim is known: a dim counted from the front could be any
         if name == "numel":
             n = prod(shape) if shape is not None else None
             return n if is_int(n) else UNKNOWN
@@ -261,18 +309,46 @@ class TorchCalls:
             fwd = self.find_method(obj.cls, "forward")
             if fwd is not None:
                 self.block_inputs.append({id(a) for a in args})
+                start = len(self.reporter.rows)
                 try:
                     if self.depth == 0:  # the model's own forward: what its caller may pass is not known
                         self.guessed = (fwd.node, _defaulted(fwd.node.params, len(args) + 1, kwargs))
-                    return self.call_function(fwd, [obj] + list(args), kwargs, None, "forward")
+                    out = self.call_function(fwd, [obj] + list(args), kwargs, None, "forward")
                 finally:
                     self.block_inputs.pop()
+                if not obj.children and obj.complete and id(obj) in self.names:
+                    self.own_row(obj, args[0] if args else UNKNOWN, out, start)
+                return out
         return Tensor(None)
+
+    def own_row(self, obj: ModuleObj, x: Any, out: Any, start: int) -> None:
+        """A module without children is a leaf to torch's hooks, whatever its forward does:
+        one row for the whole call, in place of the rows its forward made for itself
+        (``super().forward``), after the rows of other modules it called."""
+        name = self.names[id(obj)]
+        rows = self.reporter.rows
+        inner = [r for r in rows[start:] if r.name == name]
+        rows[start:] = [r for r in rows[start:] if r.name != name]
+        first = out[0] if isinstance(out, tuple) and out else out
+        params: Optional[int] = sum_params(obj)
+        # the layers it ran for itself; with none, its own arithmetic on parameters is not counted
+        macs = _macs(inner) if inner else (None if obj.parameters else 0)
+        rows.append(Row(
+            name, obj.type_name, obj.site,
+            shown(x.shape, x.assumed) if isinstance(x, Tensor) else None,
+            shown(first.shape, first.assumed) if isinstance(first, Tensor) else None,
+            params, macs,
+        ))
 
     def run_sequential(self, obj: ModuleObj, x: Any) -> Any:
         name = self.names.get(id(obj))
+        if not obj.members_known:  # layers may be missing where we cannot say
+            if self.current_site is not None:
+                self.reporter.lose("forward", self.current_site, f"layers of {name or obj.type_name} not known")
+            return Tensor(None)
         if not obj.children and name is not None and obj.complete:  # an empty Sequential: an identity leaf
             shape = x.shape if isinstance(x, Tensor) else None
+            shape = shown(shape, x.assumed) if isinstance(x, Tensor) else None
             self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, shape, 0, 0))
         for child in obj.children.values():
             x = self.call_module(child, [x], {}, None)
@@ -292,13 +368,14 @@ class TorchCalls:
     def call_leaf(self, obj: ModuleObj, args: List[Any]) -> Any:
         x = args[0] if args else UNKNOWN
         shape = x.shape if isinstance(x, Tensor) else None
+        given = x.assumed if isinstance(x, Tensor) else frozenset()
         name = self.names.get(id(obj))
         spec, cfg = obj.spec, obj.cfg
         if spec is None or cfg is None:
             if obj.bind_failure is not None:
                 self.fail_module(obj, obj.bind_failure, "")
             if name is not None:
-                self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, None, spec.params(cfg) if spec and cfg else None, None))
+                self.reporter.rows.append(Row(name, obj.type_name, obj.site, shown(shape, given), None, spec.params(cfg) if spec and cfg else None, None))
             return Tensor(None)
         assumed = _assumed(*[a for a in args if isinstance(a, Tensor)])
         if shape is None and isinstance(x, Tensor):
@@ -312,8 +389,8 @@ class TorchCalls:
             self.fail_module(obj, res.failure, note, id(x) in self.block_inputs[-1])
         assumed = assumed | _after(res)
         if name is not None:
-            macs = spec.macs(cfg, inputs, res.shape) if res.failure is None else None
-            self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, res.shape, spec.params(cfg), macs))
+            macs = spec.macs(cfg, inputs, res.shape) if res.failure is None and not assumed & RANK_FLAGS else None  # per sample: needs the rank
+            self.reporter.rows.append(Row(name, obj.type_name, obj.site, shown(shape, assumed), shown(res.shape, assumed), spec.params(cfg), macs))
         label = name or obj.type_name
         note = Note(f"from {label}, line {{line}}", obj.site)
         if res.outputs is not None:  # several tensors: the same nesting of tuples

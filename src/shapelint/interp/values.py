@@ -265,6 +265,7 @@ class ModuleObj:
     cls: Optional[ClassRef] = None  # user class, for its forward and methods
     container: Optional[str] = None  # torch container base of a user class
     complete: bool = True  # False when __init__ did something we could not follow
+    members_known: bool = True  # False when children may be missing at places we do not know
     parameters: Dict[str, Parameter] = field(default_factory=dict)
 
     def register(self, name: str, value: Any) -> None:
@@ -281,6 +282,19 @@ class ModuleObj:
             if name in self.children and value is None:
                 self.children.pop(name)
             self.attrs[name] = value
+
+    def lose_members(self) -> None:
+        """Children may be missing, where we cannot say: iterating them or running them in
+        order would be a guess."""
+        self.complete = False
+        self.members_known = False
+
+    def keep_place(self, value: Any) -> None:
+        """A child registered under a name we cannot read: it keeps its place in the
+        order (a Sequential still runs it, as an unknown layer), the tree is not whole."""
+        self.complete = False
+        if isinstance(value, ModuleObj) or value is UNKNOWN:
+            self.children[f"?{len(self.children)}"] = value if isinstance(value, ModuleObj) else ModuleObj("?", "leaf")
 
     @property
     def is_sequential(self) -> bool:

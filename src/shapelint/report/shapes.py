@@ -13,7 +13,7 @@ from . import finding_dict
 def _shape(shape: Optional[Sequence[Any]]) -> str:
     if shape is None:
         return "?"
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+    return "[" + ", ".join("?" if d is None else "..." if d is Ellipsis else str(d) for d in shape) + "]"
 
 
 def _num(n: Optional[int]) -> str:
@@ -39,6 +39,11 @@ def table(traces: Sequence[Trace]) -> str:
         out.append(f"Output shape: {_shape(t.output)}")
         if not t.complete:
             out.append("Note: parts of this model could not be followed; unknown values are shown as ?")
+        lost = t.not_followed
+        if lost:
+            places = ", ".join(f"{fn} line {line} ({why})" for fn, line, why in lost)
+            what = "call" if all("loop" not in why for _, _, why in lost) else "place"
+            out.append(f"{len(lost)} {what}{'' if len(lost) == 1 else 's'} not followed: {places}")
         for f in t.findings:
             out.append(f"{f.filename}:{f.row}:{f.column}: {f.code} {f.message}")
         out.append("=" * rule_len)
@@ -53,7 +58,8 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 
 def _dims(shape: Optional[Shape]) -> Any:
-    return None if shape is None else list(shape)
+    """JSON dims: an unknown dim is null; a rank not known is a leading ``"..."``."""
+    return None if shape is None else ["..." if d is Ellipsis else d for d in shape]
 
 
 def as_json(traces: Sequence[Trace]) -> str:
@@ -81,6 +87,7 @@ def as_json(traces: Sequence[Trace]) -> str:
                 "params": t.params,
                 "macs": t.macs,
                 "findings": [finding_dict(f) for f in t.findings],
+                "not_followed": [{"function": fn, "line": line, "reason": why} for fn, line, why in t.not_followed],
             }
         )
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
