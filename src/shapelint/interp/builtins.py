@@ -11,7 +11,7 @@ from .common import MAX_LOOP, Endless, Sym, _Iter, _plain, _truth, call_value, n
 
 if TYPE_CHECKING:
     from .machine import Machine
-from .values import BoundMethod, ClassRef, ConstTensor, FuncRef, LambdaRef, ModuleObj, Partial, Tensor, TorchRef
+from .values import ClassRef, ConstTensor, ModuleObj, Tensor
 
 
 def python_method(obj: Any, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
@@ -367,42 +367,6 @@ def _round(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     return UNKNOWN
 
 
-@_builtin
-def _isinstance(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-    if len(args) != 2:
-        return UNKNOWN
-    v, kinds = args
-    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-    names = []
-    for k in kinds:
-        if isinstance(k, TorchRef):
-            names.append(k.qualname)
-        elif k in (_convert_types.get("int"), _convert_types.get("float")):
-            names.append(k)
-        elif callable(k) and getattr(k, "__shapelint_type__", None):
-            names.append(k.__shapelint_type__)
-        else:
-            return UNKNOWN
-    if names and all(isinstance(n, str) and n.startswith("py:") for n in names):
-        # classes, functions and modules are never lists, tuples, numbers or strings
-        if v is None or isinstance(v, (ClassRef, FuncRef, Partial, ModuleObj, LambdaRef, BoundMethod)) or getattr(v, "__shapelint_builtin__", False):
-            return False
-        if isinstance(v, TorchRef) and all(n in ("py:list", "py:tuple", "py:dict", "py:str") for n in names):
-            return False
-    is_tensor_type = [n == "torch.Tensor" for n in names]
-    if isinstance(v, Tensor):
-        if any(is_tensor_type):
-            return True
-        return False if all(isinstance(n, str) and n.startswith("py:") for n in names) else UNKNOWN
-    if isinstance(v, ModuleObj) and any(n in ("torch.nn.Module", "torch.nn.modules.module.Module") for n in names):
-        return True
-    if isinstance(v, (list, tuple, int, float, str, dict)) and not isinstance(v, bool):
-        # a plain Python value is never an instance of a torch class (``get_attn``'s nn.Module test)
-        if all(isinstance(n, str) and (n.startswith(("py:", "torch.")) or n in _ABCS) for n in names):
-            kind = "tuple" if isinstance(v, tuple) else type(v).__name__  # torch.return_types are tuples
-            return any(kind == n[3:] if n.startswith("py:") else isinstance(v, _ABCS.get(n, ())) for n in names)
-    return UNKNOWN
-
 
 # abstract base classes model code tests plain values against (``_ntuple``'s Iterable)
 _ABCS: Dict[str, Tuple[type, ...]] = {
@@ -445,57 +409,8 @@ def _reversed(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     return UNKNOWN if items is None else _Iter(tuple(reversed(items)))
 
 
-@_builtin
-def _type(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-    if len(args) != 1:
-        return UNKNOWN
-    v = args[0]
-    if isinstance(v, Partial):
-        return TorchRef("functools.partial")
-    if isinstance(v, Tensor):
-        return TorchRef("torch.Tensor")
-    if isinstance(v, ModuleObj) and v.cls is not None:
-        return v.cls
-    if isinstance(v, (TorchRef, ClassRef)) and not (isinstance(v, TorchRef) and v.qualname.split(".")[-1][:1].islower()):
-        return TorchRef("builtins.type")  # a class: its type is ``type``
-    if isinstance(v, FuncRef):
-        return TorchRef("builtins.function")
-    if isinstance(v, (int, float, str, bool, list, tuple, dict)) and type(v).__name__ in BUILTINS:
-        return BUILTINS[type(v).__name__]
-    return UNKNOWN
 
 
-@_builtin
-def _setattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-    if len(args) == 3 and isinstance(args[0], ModuleObj):
-        if isinstance(args[1], str):
-            args[0].register(args[1], args[2])
-            if args[2] is UNKNOWN:
-                args[0].lose_members()  # it may have been a module
-        elif isinstance(args[2], ModuleObj) or args[2] is UNKNOWN:
-            args[0].keep_place(args[2])
-        else:
-            args[0].lose_members()  # a name we cannot read: the tree is not whole
-    return None
-
-
-@_builtin
-def _hasattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-    if len(args) == 2 and isinstance(args[0], ModuleObj) and isinstance(args[1], str):
-        obj = args[0]
-        if args[1] in obj.children or args[1] in obj.attrs or args[1] in obj.parameters:
-            return True
-    return UNKNOWN
-
-
-@_builtin
-def _getattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-    if len(args) >= 2 and isinstance(args[1], str):
-        v = m.getattr(args[0], args[1])
-        if v is UNKNOWN and len(args) == 3:
-            return UNKNOWN
-        return v
-    return UNKNOWN
 
 
 _convert_types: Dict[str, Any] = {}
@@ -530,13 +445,8 @@ BUILTINS: Dict[str, Any] = {
     "sum": _sum,
     "abs": _abs,
     "round": _round,
-    "isinstance": _isinstance,
     "super": _super,
     "print": _print,
     "sorted": _sorted,
     "reversed": _reversed,
-    "getattr": _getattr,
-    "setattr": _setattr,
-    "type": _type,
-    "hasattr": _hasattr,
 }

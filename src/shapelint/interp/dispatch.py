@@ -329,8 +329,12 @@ def _setattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     if isinstance(obj, ModuleObj):
         if isinstance(name, str):
             obj.register(name, value)
+            if value is UNKNOWN:
+                obj.lose_members()  # it may have been a module
+        elif isinstance(value, ModuleObj) or value is UNKNOWN:
+            obj.keep_place(value)
         else:
-            obj.complete = False  # a name we cannot read: the tree is not whole
+            obj.lose_members()  # a name we cannot read: the tree is not whole
     elif isinstance(obj, Instance):
         if isinstance(name, str):
             m.set_attr(obj, name, value)

@@ -454,6 +454,8 @@ class Statements:
                 self.try_depth -= 1
         if stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, frame)
+        for other in stmt.handlers:  # may run instead of the rest of the body
+            self.forget(other, frame)
 
     def resolve_guards(self, frame: Frame) -> None:
         """At the end of a body: each early-return guard's going-on path is what was
