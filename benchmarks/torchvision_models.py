@@ -88,7 +88,7 @@ def main() -> int:
             got = mine[i]
             if got == out:
                 right += 1
-            elif got is None or None in got:
+            elif got is None or None in got or Ellipsis in got:
                 unknown += 1
                 if args.verbose:
                     print(f"   unknown {name}: {got} (torch {out})")
