@@ -262,7 +262,7 @@ class Upsample(Layer):
         mode = self.fixed_mode or cfg["mode"]
         align = True if self.fixed_mode == "bilinear" else cfg.get("align_corners")
         scale = cfg["scale_factor"]
-        if known(scale) and not scale:
+        if known(scale) and not isinstance(scale, tuple) and not scale:
             scale = None  # the module keeps ``float(scale_factor) if scale_factor else None``
         return interpolate_shape(self.name, inputs[0], cfg["size"], scale, mode, align, cfg.get("recompute_scale_factor"))
 
