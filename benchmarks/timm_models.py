@@ -128,11 +128,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--only", action="append", help="architecture name (repeatable)")
+    parser.add_argument("--drivers", metavar="DIR", help="write the driver modules here (kept), not to a temporary folder")
     args = parser.parse_args()
     site = Path(timm.__file__).resolve().parent.parent
     print(f"torch {torch.__version__}, timm {timm.__version__} in {site}")
     print(f"{'architecture':<30}{'torch calls':>12}{'right':>7}{'%':>6}{'unknown':>9}{'wrong':>7}{'missed':>8}{'extra':>7}  {'params (ours / torch)':<26}{'findings':>9}{'seconds':>9}")
-    tmp = Path(tempfile.mkdtemp(prefix="shapelint-timm-"))
+    tmp = Path(args.drivers) if args.drivers else Path(tempfile.mkdtemp(prefix="shapelint-timm-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     totals = [0, 0]
     for name, imports, expr, shape in ARCHITECTURES:
         if args.only and name not in args.only:

@@ -24,6 +24,41 @@ _ARRAY_OPS = {
 }
 
 
+def _set_items(items: List[Any]) -> Any:
+    """A set display as a tuple of its distinct items (what model code does with a set of
+    classes or names: test membership, iterate); unknown when distinctness is not known."""
+    out: List[Any] = []
+    for item in items:
+        if _plain(item) and not isinstance(item, (list, dict)):
+            if any(_plain(o) and not isinstance(o, (list, dict)) and o == item for o in out):
+                continue
+        elif class_key(item) is not None:
+            same = [same_class(item, o) for o in out if class_key(o) is not None]
+            if True in same:
+                continue
+            if UNKNOWN in same:
+                return UNKNOWN
+        else:
+            return UNKNOWN
+        out.append(item)
+    return tuple(out)
+
+
+def _contains_class(cls: Any, items: Any) -> Any:
+    """``cls in items`` for a class: True when it is one of them, False when every item is
+    a plain value or a class known to differ."""
+    answer: Any = False
+    for item in items:
+        if _plain(item):
+            continue
+        same = same_class(cls, item) if class_key(item) is not None else UNKNOWN
+        if same is True:
+            return True
+        if same is UNKNOWN:
+            answer = UNKNOWN
+    return answer
+
+
 def _classinfo_part(v: Any) -> bool:
     """A class, or a tuple of classes: ``int | str`` makes a classinfo for isinstance."""
     if isinstance(v, tuple):
@@ -87,7 +122,7 @@ class Expressions:
                     items.append(self.eval(el.value, frame))
             if isinstance(node, cst.Tuple):
                 return tuple(items)
-            return items if isinstance(node, cst.List) else UNKNOWN
+            return items if isinstance(node, cst.List) else _set_items(items)
         if isinstance(node, cst.Dict):
             out: Dict[Any, Any] = {}
             entry: Any
@@ -246,6 +281,10 @@ class Expressions:
                         r = left in right
                     except TypeError:
                         r = UNKNOWN
+                    if isinstance(op, cst.NotIn) and r is not UNKNOWN:
+                        r = not r
+                elif class_key(left) is not None and isinstance(right, (list, tuple)):
+                    r = _contains_class(left, right)  # ``norm_layer in _NORM_ACT_TYPES``
                     if isinstance(op, cst.NotIn) and r is not UNKNOWN:
                         r = not r
                 else:
@@ -460,6 +499,8 @@ class Expressions:
     def getattr(self, obj: Any, name: str) -> Any:
         if obj is UNKNOWN:
             return UNKNOWN
+        if name in ("__name__", "__qualname__") and isinstance(obj, (TorchRef, ClassRef, FuncRef)):
+            return obj.qualname.rsplit(".", 1)[-1] if isinstance(obj, TorchRef) else obj.name
         if isinstance(obj, TorchRef):
             qual = f"{obj.qualname}.{name}"
             return CONSTANTS[qual] if qual in CONSTANTS else TorchRef(qual)
