@@ -251,6 +251,12 @@ def evaluate_ours(tmp_path: Path, source: str):
     return Machine(index).global_value(index.load(path), "V"), None
 
 
+def test_a_numpy_method_not_modelled_is_unknown_not_a_tensor(tmp_path):
+    """diffusers builds ``nn.Linear(np.array(dims).prod(), ...)``: never a tensor argument."""
+    v, _ = evaluate_ours(tmp_path, "import numpy as np\nV = np.array([1.5, 2.0]).mean()\n")
+    assert v is UNKNOWN
+
+
 def test_large_constant_arrays_keep_their_shape(tmp_path):
     v, _ = evaluate_ours(tmp_path, HEADER + "V = torch.linspace(0, 1, 10 ** 5)\n")
     assert isinstance(v, Tensor) and not isinstance(v, ConstTensor) and v.shape == (10**5,)
@@ -335,6 +341,7 @@ NUMPY_CASES = [
         "np.cumsum([0.1, 0.2, 0.3]).tolist()",
         "(np.arange(6) * 1.5).astype(int).tolist()",
         "np.array([1, 2, 3]).max() + 1",
+        "(np.array([4, 2, 1]).prod(), np.prod([3, 5]))",
     ]
 ] + ["import numpy as np\nimport torch\nV = (torch.arange(4).numpy() / 3).tolist()\n"]
 NUMPY_PYTHON = os.environ.get("SHAPELINT_NUMPY_PYTHON", "/work/venv-tv/bin/python")

@@ -180,6 +180,8 @@ class TorchCalls:
             found = array_method(t, name, args, kwargs)
             if found is not NotImplemented:
                 return found
+            if t.lib == "numpy":
+                return UNKNOWN  # a numpy method not modelled (its reductions give scalars, not tensors)
             t = plain(t)
         if name in VALUE_METHODS:
             return UNKNOWN  # Python values read out of a tensor whose values are not known

@@ -292,7 +292,7 @@ def cumsum(t: ConstTensor) -> Tensor:
 
 
 def reduce_all(name: str, t: ConstTensor) -> Any:
-    """max/min of all elements (exact); sum of ints and bools (exact).  A 0-d array in
+    """max/min of all elements (exact); sum and prod of ints and bools (exact).  A 0-d array in
     torch, a scalar in numpy."""
     if not t.data:
         raise Refused
@@ -302,6 +302,10 @@ def reduce_all(name: str, t: ConstTensor) -> Any:
         v, dtype = min(t.data), t.dtype
     elif name == "sum" and _category(t.dtype) < 2:
         v, dtype = sum(int(x) for x in t.data), "int64"
+    elif name == "prod" and _category(t.dtype) < 2:
+        v, dtype = math.prod(int(x) for x in t.data), "int64"
+        if abs(v) >= 2**63:
+            raise Refused
     else:
         raise Refused
     if t.lib == "numpy":
@@ -411,7 +415,7 @@ def _method(t: ConstTensor, name: str, args: List[Any], kwargs: Dict[str, Any]) 
             raise Refused
         scale = 10.0**d
         return make([_rint(x * scale) / scale for x in t.data], dims(t), t.dtype, t.lib)
-    if name in ("max", "min", "amax", "amin", "sum") and not args and not opts:
+    if name in ("max", "min", "amax", "amin", "sum", "prod") and not args and not opts:
         return reduce_all(name, t)
     if name == "unique" and not args and set(opts) <= {"sorted", "return_counts"} and opts.get("sorted", True) is True:
         return unique(t, opts.get("return_counts", False) is True)

@@ -155,7 +155,7 @@ MEMBERS: Dict[str, Any] = {
     "numpy.array": _array,
     "numpy.asarray": _array,
     **{f"numpy.{name}": _function(name) for name in UNARY},
-    **{f"numpy.{name}": _function(name) for name in ("unique", "cumsum", "max", "min", "amax", "amin", "sum")},
+    **{f"numpy.{name}": _function(name) for name in ("unique", "cumsum", "max", "min", "amax", "amin", "sum", "prod")},
     **{f"numpy.{name}": _pair(name) for name in ("power", "divide", "true_divide", "multiply", "add", "subtract", "floor_divide", "mod")},
 }
 
