@@ -182,7 +182,7 @@ class Statements:
                 self.call_function(setter, [obj, value], {}, None, frame.phase)  # a property's setter
             elif isinstance(obj, ModuleObj):
                 obj.register(target.attr.value, value)
-                if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES):
+                if value is UNKNOWN and frame.phase == "init" and not isinstance(source, _NOT_MODULES) and not self.never_a_module(source, frame):
                     obj.lose_members()  # it may have been a module: the tree is not whole
             elif isinstance(obj, Instance):
                 self.set_attr(obj, target.attr.value, value)
@@ -223,6 +223,30 @@ class Statements:
             detail = f": {', '.join(shown)}" if shown else ""
         what = f"assert {code}" if site is None else f"torch._assert({code}, ...)"
         self.reporter.fail(Failure(ASSERT, f"{what} certainly fails{detail}"), site or Site(frame.info, test))
+
+    def never_a_module(self, source: Optional[cst.BaseExpression], frame: Frame) -> bool:
+        """``use_fused_attn()``: a call of a function of ours whose every ``return`` gives a
+        comparison, a literal or arithmetic cannot give a module, even when its value is not known."""
+        if not isinstance(source, cst.Call) or not isinstance(source.func, (cst.Name, cst.Attribute)):
+            return False
+        fn = self.eval(source.func, frame) if isinstance(source.func, cst.Name) else None
+        if not isinstance(fn, FuncRef):
+            return False
+        returns: List[cst.Return] = []
+        own = fn.node
+
+        class V(cst.CSTVisitor):
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return node is own  # a nested function's returns are its own
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:
+                return False
+
+            def visit_Return(self, node: cst.Return) -> None:
+                returns.append(node)
+
+        own.visit(V())
+        return bool(returns) and all(r.value is not None and isinstance(r.value, _NOT_MODULES + (cst.Name,)) and not (isinstance(r.value, cst.Name) and r.value.value not in ("True", "False", "None")) for r in returns)
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Make every name (and self attribute) a statement assigns unknown; a ``return``
