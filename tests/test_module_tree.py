@@ -92,3 +92,27 @@ def test_layer_factory_dispatching_on_a_set_of_classes_and_names(tmp_path):
     """, "Net", (2, 3, 8, 8))
     assert trace.params == params and tuple(trace.output) == out
     assert [r.type for r in trace.rows] == ["Conv2d", "InstanceNorm2d", "BatchNorm2d"]
+
+
+def test_deepcopy_of_architecture_args_and_modules(tmp_path):
+    trace, params, out = run(tmp_path, """
+        from copy import copy, deepcopy
+
+        ARCH = [dict(out=16, k=3), dict(out=16, k=1)]
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                stages = [deepcopy(a) for a in ARCH]
+                stages[0]["out"] = 12  # the copy changes, ARCH does not
+                layers, c = [], 3
+                for a in stages + copy(ARCH):
+                    layers.append(nn.Conv2d(c, a["out"], a["k"], padding=a["k"] // 2))
+                    c = a["out"]
+                self.body = nn.Sequential(*layers)
+                self.twin = deepcopy(self.body[-1])
+
+            def forward(self, x):
+                return self.twin(self.body(x))
+    """, "Net", (1, 3, 8, 8))
+    assert trace.params == params and tuple(trace.output) == out

@@ -35,9 +35,11 @@ STACKS = {
 }
 
 
-def _clone(m: ModuleObj) -> ModuleObj:
+def clone(m: ModuleObj) -> ModuleObj:
     """``copy.deepcopy`` of a module: a new instance all the way down (parameters count again)."""
-    return replace(m, children={k: _clone(v) for k, v in m.children.items()}, attrs=dict(m.attrs), parameters=dict(m.parameters))
+    return replace(m, children={k: clone(v) for k, v in m.children.items()}, attrs=dict(m.attrs), parameters=dict(m.parameters))
+
+
 def _is_accessor(stmt: cst.FunctionDef) -> bool:
     """``@x.setter`` / ``@x.deleter``: not the attribute's getter."""
     return any(isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value in ("setter", "deleter") for d in stmt.decorators)
@@ -160,7 +162,7 @@ class Classes:
         obj.register("layers", layers)
         if isinstance(layer, ModuleObj) and is_int(count) and 0 <= count <= MAX_LOOP:
             for i in range(count):
-                layers.register(str(i), _clone(layer))
+                layers.register(str(i), clone(layer))
         else:
             obj.complete = layers.complete = False
         if isinstance(norm, ModuleObj):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, FrozenSet, Tuple
 
-from . import collections, dataclasses, enum, functools, itertools, math, namedtuple, nn_utils, numpy, operator, re, timm, torch, typing
+from . import collections, copy, dataclasses, enum, functools, itertools, math, namedtuple, nn_utils, numpy, operator, re, timm, torch, typing
 
-OVERLAYS = (collections, dataclasses, enum, functools, itertools, math, namedtuple, nn_utils, numpy, operator, re, torch, typing)
+OVERLAYS = (collections, copy, dataclasses, enum, functools, itertools, math, namedtuple, nn_utils, numpy, operator, re, torch, typing)
 
 LIBRARY: Dict[str, Any] = {k: v for o in OVERLAYS for k, v in o.MEMBERS.items()}
 CONSTANTS: Dict[str, Any] = {k: v for o in OVERLAYS for k, v in getattr(o, "CONSTANTS", {}).items()}
