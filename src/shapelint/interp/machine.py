@@ -52,7 +52,6 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls):
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
         self._strings: Dict[int, Tuple[Any, Any]] = {}
-        self._generators: Dict[int, Tuple[cst.FunctionDef, bool]] = {}
         self.where: Optional[Tuple[Frame, cst.CSTNode]] = None  # the statement running
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from ..extract.index import ModuleInfo
 from ..layers import UNKNOWN
 from ..layers.core import is_int
 from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
@@ -14,6 +15,53 @@ from .values import FuncRef, ModuleObj, Site
 
 # methods that change the list, dict or container they are called on
 MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add_module", "register_module", "register_buffer", "register_parameter", "add"}
+
+
+def _assigns(stmt: cst.CSTNode) -> Tuple[List[str], List[str], List[str], bool]:
+    """What a statement may bind or change: local names, self attributes, self attributes
+    changed in place ("" for self itself), and whether it may ``return``."""
+    names: List[str] = []
+    attrs: List[str] = []
+    mutated: List[str] = []
+    returns: List[cst.Return] = []
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            _targets(node.target, names, attrs)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            _targets(node.target, names, attrs)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            _targets(node.target, names, attrs)
+
+        def visit_For(self, node: cst.For) -> None:
+            _targets(node.target, names, attrs)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            names.append(node.name.value)
+            return False  # its returns are its own
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            returns.append(node)
+
+        def visit_Call(self, node: cst.Call) -> None:  # layers.append(...): the list changed too
+            func = node.func
+            if isinstance(func, cst.Name) and func.value == "setattr":
+                mutated.append("")
+            if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
+                if isinstance(func.value, cst.Name) and func.value.value == "self":
+                    mutated.append("")
+                elif isinstance(func.value, cst.Name):
+                    names.append(func.value.value)
+                else:
+                    _targets(func.value, [], mutated)
+
+    stmt.visit(V())
+    return names, attrs, mutated, bool(returns)
 
 
 def _mutated(stmt: cst.CSTNode) -> List[str]:
@@ -164,50 +212,8 @@ class Statements:
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Make every name (and self attribute) a statement assigns unknown."""
-        names: List[str] = []
-        attrs: List[str] = []
-
-        class V(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
-                pass
-
-            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_AugAssign(self, node: cst.AugAssign) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_For(self, node: cst.For) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                names.append(node.name.value)
-                return False  # its returns are its own
-
-            def visit_Lambda(self, node: cst.Lambda) -> bool:
-                return False
-
-            def visit_Return(self, node: cst.Return) -> None:
-                returns.append(node)
-
-            def visit_Call(self, node: cst.Call) -> None:  # layers.append(...): the list changed too
-                func = node.func
-                if isinstance(func, cst.Name) and func.value == "setattr":
-                    mutated.append("")
-                if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
-                    if isinstance(func.value, cst.Name) and func.value.value == "self":
-                        mutated.append("")
-                    elif isinstance(func.value, cst.Name):
-                        names.append(func.value.value)
-                    else:
-                        _targets(func.value, [], mutated)
-
-        returns: List[cst.Return] = []
-        mutated: List[str] = []  # self attributes changed in place ("" for self itself)
-        stmt.visit(V())
+        found_names, found_attrs, mutated, returns = self.scan(frame.info, "assigns", stmt, _assigns)
+        names, attrs = list(found_names), list(found_attrs)
         me = frame.env.get("self")
         if isinstance(me, ModuleObj) and frame.phase == "init":
             for a in mutated:
@@ -241,7 +247,7 @@ class Statements:
             return
         if frame.phase == "init":
             self.forget(stmt, frame)
-            if _jumps(stmt):
+            if self.scan(frame.info, "jumps", stmt, _jumps):
                 raise _LoopLost()  # the enclosing loop may have stopped or skipped here
             return
         # forward: follow both branches, merge what they leave behind; what fails on one
@@ -300,12 +306,19 @@ class Statements:
         merged: Dict[str, Any] = {}
         for name in set().union(*[set(e) for e in falls]):
             merged[name] = merge_values([e.get(name, UNKNOWN) for e in falls])
-        for name in _mutated(stmt):  # feats.append(x) on one branch: both ran on the same list
+        for name in self.scan(frame.info, "mutated", stmt, _mutated):  # feats.append(x) on one branch: both ran on the same list
             if name in merged:
                 merged[name] = UNKNOWN
         frame.env.clear()
         frame.env.update(merged)
         frame.early.extend(returns)  # one branch returned, another goes on: the result is either
+
+    def scan(self, info: ModuleInfo, kind: str, node: cst.CSTNode, fn: Callable[[Any], Any]) -> Any:
+        """``fn(node)``, once per node of a file: a syntax walk whose answer never changes."""
+        key = (kind, id(node))
+        if key not in info.scans:
+            info.scans[key] = (node, fn(node))  # the node keeps its id alive
+        return info.scans[key][1]
 
     def resolve_guards(self, frame: Frame) -> None:
         """At the end of a body: each early-return guard's going-on path is what was
@@ -319,7 +332,7 @@ class Statements:
     def training_test(self, test: cst.BaseExpression, frame: Frame) -> bool:
         """Is the condition undecided only because of ``self.training``?  It is decided
         with training set either way (nothing it reports or records is kept)."""
-        if self.training is not UNKNOWN or "training" not in frame.info.module.code_for_node(test):
+        if self.training is not UNKNOWN or "training" not in self.scan(frame.info, "code", test, frame.info.module.code_for_node):
             return False
         rows, start, steps = len(self.reporter.rows), self.reporter.mark(), self.steps
         decided = True
