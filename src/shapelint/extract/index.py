@@ -82,6 +82,7 @@ class ModuleInfo:
         self.defs: Dict[str, cst.CSTNode] = {}  # classes, functions, top-level assignment values
         self.mutated: Set[str] = set()  # top-level names whose value later top-level statements change
         self.globals: Dict[str, object] = {}  # evaluated lazily by the interpreter
+        self.scans: Dict[Tuple[str, int], Tuple[cst.CSTNode, object]] = {}  # syntax facts the interpreter asks once per node
         # names bound more than once where one binding is inside a top-level if/try: which
         # one holds depends on the condition (``try: import apex ... except: X = ...``)
         self.undecided: set = set()

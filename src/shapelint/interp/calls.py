@@ -52,17 +52,10 @@ class Calls:
 
     current_site: Optional[Site]  # the call a library builtin is answering
     undecided: int  # > 0 on a path an undecided condition guards (SHP009 stays silent there)
-    _generators: Dict[int, Tuple[cst.FunctionDef, bool]]  # id(node) -> (node, yields); the node keeps the id alive
-
-    def is_generator(self, node: cst.FunctionDef) -> bool:
-        key = id(node)
-        if key not in self._generators:
-            self._generators[key] = (node, _yields(node))
-        return self._generators[key][1]
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
-        if self.is_generator(fn.node):
+        if self.scan(fn.info, "yields", fn.node, _yields):
             return UNKNOWN  # a generator: its items are made lazily, not by running it now
         if self.depth >= MAX_DEPTH:
             if phase == "forward" and self.current_site is not None:

@@ -85,9 +85,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self.guessed: Tuple[Optional[cst.FunctionDef], FrozenSet[str]] = (None, frozenset())
         self._lineages = {}
         self._namespaces = {}
-        self._taints: Dict[int, Tuple[Any, ...]] = {}  # id(statement) -> (statement, what taint() reads)
         self._enum_members = {}
-        self._generators: Dict[int, Tuple[cst.FunctionDef, bool]] = {}
         self.where: Optional[Tuple[Frame, cst.CSTNode]] = None  # the statement running
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from ..extract.index import ModuleInfo
 from ..layers import UNKNOWN, Failure
 from ..layers.core import ASSERT, is_int
 from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
@@ -97,13 +98,77 @@ def _jumps(stmt: cst.CSTNode) -> bool:
     return bool(found)
 
 
+def _changes(stmt: cst.CSTNode) -> Tuple[Any, ...]:
+    """What a statement may change: (the statement, the attributes it assigns, the objects
+    it calls methods of or passes on, the names and self attributes it binds, whether it
+    holds a ``return``, the self attributes it changes in place ("" for self itself)).
+    Cached per file node (``scan``): a visit costs more than the rest of forget/taint."""
+    assigned: List[cst.Attribute] = []
+    changed: List[cst.BaseExpression] = []
+    names: List[str] = []
+    attrs: List[str] = []
+    returns: List[bool] = []
+    mutated: List[str] = []
+
+    def target(t: cst.BaseExpression, top: bool = True) -> None:
+        if top:
+            _targets(t.value if isinstance(t, cst.Subscript) else t, names, attrs)  # ``d[k] = v`` changes ``d``
+        if isinstance(t, cst.Attribute):
+            assigned.append(t)
+        elif isinstance(t, cst.Subscript):
+            changed.append(t.value)
+        elif isinstance(t, (cst.Tuple, cst.List)):
+            for el in t.elements:
+                target(el.value, False)
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            target(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            target(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            target(node.target)
+
+        def visit_For(self, node: cst.For) -> None:
+            _targets(node.target, names, attrs)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            f = node.func
+            if isinstance(f, cst.Name) and f.value == "setattr":
+                mutated.append("")
+            if isinstance(f, cst.Attribute):
+                changed.append(f.value)
+                if f.attr.value in MUTATORS:  # ``layers.append(...)`` changes ``layers``
+                    if isinstance(f.value, cst.Name) and f.value.value == "self":
+                        mutated.append("")
+                    elif isinstance(f.value, cst.Name):
+                        names.append(f.value.value)
+                    else:
+                        _targets(f.value, [], mutated)
+            changed.extend(a.value for a in node.args)
+
+        def visit_Return(self, node: cst.Return) -> None:
+            returns.append(True)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            names.append(node.name.value)
+            return False  # a nested function's returns are its own
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    stmt.visit(V())
+    return (stmt, assigned, changed, names, attrs, bool(returns), mutated)
+
+
 class Statements:
     """Executes statements over a frame."""
 
     try_depth: int
 
     loop_work: int  # iterations of the enclosing loops, multiplied
-    _taints: Dict[int, Tuple[Any, ...]]
     training: Any  # a module's ``self.training``: True, False or UNKNOWN (both modes)
     steps: int
     where: Optional[Tuple[Frame, cst.CSTNode]]
@@ -253,7 +318,7 @@ class Statements:
         inside it makes the function's result unknown (it may have returned there); a
         container of self it changes in place no longer has known members."""
         self.taint(stmt, frame)
-        _, _, _, names, attrs, returns, mutated = self._scan(stmt)
+        _, _, _, names, attrs, returns, mutated = self.scan(frame.info, "changes", stmt, _changes)
         attrs = list(attrs)
         me = frame.env.get("self")
         if isinstance(me, ModuleObj) and frame.phase == "init":
@@ -278,7 +343,7 @@ class Statements:
         """Code that ran on a path that may not be taken, or was skipped though it may run:
         an object's attribute it assigns may or may not be set; an object it calls a method
         of or hands to a call may have changed in any way."""
-        _, assigned, changed, _, _, _, _ = self._scan(stmt)
+        _, assigned, changed, _, _, _, _ = self.scan(frame.info, "changes", stmt, _changes)
         for attr in assigned:
             obj = self._reach(attr.value, frame)
             if isinstance(obj, Instance):
@@ -290,75 +355,6 @@ class Statements:
                 self.forget_attrs(obj, list(obj.attrs))
             elif isinstance(obj, (list, dict)):
                 self.lose(expr, frame)  # a list appended to on a path that may not run
-
-    def _scan(self, stmt: cst.CSTNode) -> Tuple[Any, ...]:
-        """What a statement may change: (the statement, the attributes it assigns, the objects
-        it calls methods of or passes on, the names and self attributes it binds, whether it
-        holds a ``return``, the self attributes it changes in place ("" for self itself)).
-        A visit costs more than the rest of forget/taint: once per statement."""
-        found = self._taints.get(id(stmt))
-        if found is not None and found[0] is stmt:
-            return found
-        assigned: List[cst.Attribute] = []
-        changed: List[cst.BaseExpression] = []
-        names: List[str] = []
-        attrs: List[str] = []
-        returns: List[bool] = []
-        mutated: List[str] = []
-
-        def target(t: cst.BaseExpression, top: bool = True) -> None:
-            if top:
-                _targets(t.value if isinstance(t, cst.Subscript) else t, names, attrs)  # ``d[k] = v`` changes ``d``
-            if isinstance(t, cst.Attribute):
-                assigned.append(t)
-            elif isinstance(t, cst.Subscript):
-                changed.append(t.value)
-            elif isinstance(t, (cst.Tuple, cst.List)):
-                for el in t.elements:
-                    target(el.value, False)
-
-        class V(cst.CSTVisitor):
-            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-                target(node.target)
-
-            def visit_AugAssign(self, node: cst.AugAssign) -> None:
-                target(node.target)
-
-            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-                target(node.target)
-
-            def visit_For(self, node: cst.For) -> None:
-                _targets(node.target, names, attrs)
-
-            def visit_Call(self, node: cst.Call) -> None:
-                f = node.func
-                if isinstance(f, cst.Name) and f.value == "setattr":
-                    mutated.append("")
-                if isinstance(f, cst.Attribute):
-                    changed.append(f.value)
-                    if f.attr.value in MUTATORS:  # ``layers.append(...)`` changes ``layers``
-                        if isinstance(f.value, cst.Name) and f.value.value == "self":
-                            mutated.append("")
-                        elif isinstance(f.value, cst.Name):
-                            names.append(f.value.value)
-                        else:
-                            _targets(f.value, [], mutated)
-                changed.extend(a.value for a in node.args)
-
-            def visit_Return(self, node: cst.Return) -> None:
-                returns.append(True)
-
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                names.append(node.name.value)
-                return False  # a nested function's returns are its own
-
-            def visit_Lambda(self, node: cst.Lambda) -> bool:
-                return False
-
-        stmt.visit(V())
-        found = (stmt, assigned, changed, names, attrs, bool(returns), mutated)
-        self._taints[id(stmt)] = found
-        return found
 
     def _reach(self, expr: cst.BaseExpression, frame: Frame) -> Any:
         """The object a plain ``a.b.c`` path names, without calling anything."""
@@ -386,7 +382,7 @@ class Statements:
             return
         if frame.phase == "init":
             self.forget(stmt, frame)
-            if _jumps(stmt):
+            if self.scan(frame.info, "jumps", stmt, _jumps):
                 raise _LoopLost()  # the enclosing loop may have stopped or skipped here
             return
         # forward: follow both branches, merge what they leave behind; what fails on one
@@ -447,7 +443,7 @@ class Statements:
         merged: Dict[str, Any] = {}
         for name in set().union(*[set(e) for e in falls]):
             merged[name] = merge_values([e.get(name, UNKNOWN) for e in falls])
-        for name in _mutated(stmt):  # feats.append(x) on one branch: both ran on the same list
+        for name in self.scan(frame.info, "mutated", stmt, _mutated):  # feats.append(x) on one branch: both ran on the same list
             if name in merged:
                 merged[name] = UNKNOWN
         frame.env.clear()
@@ -481,6 +477,13 @@ class Statements:
         for other in stmt.handlers:  # may run instead of the rest of the body
             self.forget(other, frame)
 
+    def scan(self, info: ModuleInfo, kind: str, node: cst.CSTNode, fn: Callable[[Any], Any]) -> Any:
+        """``fn(node)``, once per node of a file: a syntax walk whose answer never changes."""
+        key = (kind, id(node))
+        if key not in info.scans:
+            info.scans[key] = (node, fn(node))  # the node keeps its id alive
+        return info.scans[key][1]
+
     def resolve_guards(self, frame: Frame) -> None:
         """At the end of a body: each early-return guard's going-on path is what was
         reported since it; its failures and the returning branch's count only if both fail."""
@@ -493,7 +496,7 @@ class Statements:
     def training_test(self, test: cst.BaseExpression, frame: Frame) -> bool:
         """Is the condition undecided only because of ``self.training``?  It is decided
         with training set either way (nothing it reports or records is kept)."""
-        if self.training is not UNKNOWN or "training" not in frame.info.module.code_for_node(test):
+        if self.training is not UNKNOWN or "training" not in self.scan(frame.info, "code", test, frame.info.module.code_for_node):
             return False
         rows, start, steps = len(self.reporter.rows), self.reporter.mark(), self.steps
         decided = True
