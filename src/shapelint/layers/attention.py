@@ -6,6 +6,7 @@ from typing import Any, Optional, Sequence
 
 from .core import ARGS, FEATURES, MERGE, RANK, Bound, Failure, Layer, Param, Result, Shape, fmt_shape, is_int, known
 from .matmul import matmul
+from .tensor import broadcast
 
 
 class MultiheadAttention(Layer):
@@ -142,7 +143,13 @@ class ScaledDotProductAttention(Layer):
         scores = matmul(q, tuple(k[:-2]) + (k[-1], k[-2]), "scaled_dot_product_attention")
         if scores.failure is not None:
             return Result(None, scores.failure)
-        return matmul(scores.shape, v, "scaled_dot_product_attention")
+        out = matmul(scores.shape, v, "scaled_dot_product_attention")
+        fused = len(q) == len(k) == len(v) == 4 and not (is_int(q[-1]) and is_int(v[-1]) and q[-1] != v[-1])
+        if out.failure is not None and fused:
+            # torch's fused CPU kernel (4-D, one head size) does not compare value with key: never certain
+            lead = broadcast(scores.shape[:-2], v[:-2]).shape if scores.shape is not None else None
+            return Result(None if lead is None or scores.shape is None else lead + (scores.shape[-2], v[-1]))
+        return out
 
 
 LAYERS = [MultiheadAttention(), ScaledDotProductAttention()]
