@@ -35,6 +35,9 @@ from shapelint.analysis import analyse  # noqa: E402
 from shapelint.engine import check_path  # noqa: E402
 from shapelint.extract.index import ProjectIndex  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hooks import compare, torch_calls  # noqa: E402
+
 EFFNET_B0 = """[
         ['ds_r1_k3_s1_e1_c16_se0.25'], ['ir_r2_k3_s2_e6_c24_se0.25'], ['ir_r2_k5_s2_e6_c40_se0.25'],
         ['ir_r3_k3_s2_e6_c80_se0.25'], ['ir_r3_k5_s1_e6_c112_se0.25'], ['ir_r4_k5_s2_e6_c192_se0.25'],
@@ -101,22 +104,6 @@ class Model(nn.Module):
 '''
 
 
-def torch_calls(model: torch.nn.Module, x: torch.Tensor) -> List[Tuple[str, Tuple[int, ...]]]:
-    names = {m: n for n, m in model.named_modules()}
-    calls = []
-
-    def hook(module, inputs, output):
-        out = output[0] if isinstance(output, (tuple, list)) else output
-        calls.append((names[module], tuple(out.shape)))
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
-    with torch.no_grad():
-        model(x)
-    for h in handles:
-        h.remove()
-    return calls
-
-
 def load(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -151,31 +138,8 @@ def main() -> int:
         [trace] = analyse(index, info, {"Model": shape}, only="Model", training=False)
         findings = check_path(path, (("Model", shape),), ProjectIndex([site])).findings
         seconds = time.perf_counter() - t0
-        ours: dict = {}
-        for r in trace.rows:
-            ours.setdefault(r.name, []).append(tuple(r.output_shape) if r.output_shape is not None else None)
-        right = unknown = wrong = missed = 0
-        seen: dict = {}
-        for call_name, out in calls:
-            i = seen.get(call_name, 0)
-            seen[call_name] = i + 1
-            mine = ours.get(call_name, [])
-            if i >= len(mine):
-                missed += 1
-                if args.verbose:
-                    print(f"   missed {call_name} {out}")
-                continue
-            got = mine[i]
-            if got == out:
-                right += 1
-            elif got is None or None in got or Ellipsis in got or any(isinstance(d, str) for d in got):
-                unknown += 1
-                if args.verbose:
-                    print(f"   unknown {call_name}: {got} (torch {out})")
-            else:
-                wrong += 1
-                print(f"   WRONG {call_name}: {got} (torch {out})")
-        extra = sum(len(v) for v in ours.values()) - sum(min(len(ours.get(n, [])), c) for n, c in seen.items())
+        c = compare(calls, trace.rows, args.verbose)
+        right, unknown, wrong, missed, extra = c.right, c.unknown, c.wrong, c.missed, c.extra
         torch_params = sum(p.numel() for p in model.parameters())
         pct = 100.0 * right / len(calls) if calls else 0.0
         totals[0] += right

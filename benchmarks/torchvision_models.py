@@ -27,6 +27,9 @@ from shapelint.analysis import analyse  # noqa: E402
 from shapelint.engine import check_path  # noqa: E402
 from shapelint.extract.index import ProjectIndex  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hooks import compare, torch_calls  # noqa: E402
+
 MODELS = [
     ("alexnet.py", "AlexNet", (1, 3, 224, 224)),
     ("squeezenet.py", "SqueezeNet", (1, 3, 224, 224)),
@@ -35,22 +38,6 @@ MODELS = [
     ("densenet.py", "DenseNet", (1, 3, 224, 224)),
     ("inception.py", "Inception3", (1, 3, 299, 299)),
 ]
-
-
-def torch_calls(model, x):
-    names = {m: n for n, m in model.named_modules()}
-    calls = []
-
-    def hook(module, inputs, output):
-        out = output[0] if isinstance(output, tuple) else output
-        calls.append((names[module], tuple(out.shape)))
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
-    with torch.no_grad():
-        model(x)
-    for h in handles:
-        h.remove()
-    return calls
 
 
 def main() -> int:
@@ -71,31 +58,8 @@ def main() -> int:
         [trace] = analyse(index, info, {cls: shape}, only=cls, training=False)
         findings = check_path(path).findings
         seconds = time.perf_counter() - t0
-        ours = {}
-        for r in trace.rows:
-            ours.setdefault(r.name, []).append(tuple(r.output_shape) if r.output_shape is not None else None)
-        right = unknown = wrong = missed = 0
-        seen = {}
-        for name, out in calls:
-            i = seen.get(name, 0)
-            seen[name] = i + 1
-            mine = ours.get(name, [])
-            if i >= len(mine):
-                missed += 1
-                if args.verbose:
-                    print(f"   missed {name} {out}")
-                continue
-            got = mine[i]
-            if got == out:
-                right += 1
-            elif got is None or None in got or Ellipsis in got:
-                unknown += 1
-                if args.verbose:
-                    print(f"   unknown {name}: {got} (torch {out})")
-            else:
-                wrong += 1
-                print(f"   WRONG {name}: {got} (torch {out})")
-        extra = sum(len(v) for v in ours.values()) - sum(min(len(ours.get(n, [])), c) for n, c in seen.items())
+        c = compare(calls, trace.rows, args.verbose)
+        right, unknown, wrong, missed, extra = c.right, c.unknown, c.wrong, c.missed, c.extra
         torch_params = sum(p.numel() for p in model.parameters())
         print(f"{filename:<16}{cls:<13}{len(calls):>12}{right:>7}{unknown:>9}{wrong:>7}{missed:>8}{extra:>7}  {str(trace.params) + ' / ' + str(torch_params):<28}{len(findings):>9}{seconds:>9.2f}")
         for f in findings:
