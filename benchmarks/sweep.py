@@ -34,7 +34,7 @@ from shapelint.engine import check_path  # noqa: E402
 from shapelint.extract.index import ProjectIndex  # noqa: E402
 
 
-class _Hang(Exception):
+class _Hang(BaseException):
     pass
 
 

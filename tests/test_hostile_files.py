@@ -196,3 +196,16 @@ def test_permission_denied(tmp_path, capsys):
     path.chmod(0)
     code, _, err = run(capsys, str(path))
     assert code == 2 and "cannot read" in err
+
+
+def test_a_file_out_of_time_ends_with_what_it_knows(tmp_path, monkeypatch):
+    """Past its time budget a file's analysis stops; what it did not follow is unknown."""
+    import shapelint.engine as engine
+
+    path = tmp_path / "slow.py"
+    path.write_text(MODEL.replace("        self.fc2 = nn.Linear(5, 2)", "        for _ in range(3000):\n            self.k = sum(range(50))\n        self.fc2 = nn.Linear(5, 2)"))
+    assert engine.check_path(path).findings  # in time: the bug after the loop is found
+    monkeypatch.setattr(engine, "FILE_SECONDS", 0.0)
+    result = engine.check_path(path)
+    assert result.findings == [] and result.traces and not result.traces[0].complete
+    assert result.traces[0].error is None

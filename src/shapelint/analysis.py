@@ -54,10 +54,10 @@ def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
     return out
 
 
-def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], training: Optional[bool] = None) -> Trace:
+def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], training: Optional[bool] = None, deadline: Optional[float] = None) -> Trace:
     """Build ``cls`` with its defaults and run its forward; ``training`` None follows both modes."""
     info = cls.info
-    machine = Machine(index, training=training)
+    machine = Machine(index, training=training, deadline=deadline)
     trace = Trace(cls.name, info.filename, info.class_lines(cls.name)[0], input_shape)
     try:
         root = machine.instantiate(cls, [], {}, Site(info, cls.node.name), None, open_ended=True)
@@ -176,7 +176,8 @@ def to_finding(failure: Failure, site: Site, note: object, call: Optional[Site])
     return Finding(KIND_TO_CODE[failure.kind], message, info.filename, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, fix)
 
 
-def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None) -> List[Trace]:
-    """Traces for the module classes of one file (``only``: just that class)."""
-    classes = model_classes(info, Machine(index))
-    return [run_model(index, cls, inputs.get(cls.name), training) for cls in classes if only is None or cls.name == only]
+def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None) -> List[Trace]:
+    """Traces for the module classes of one file (``only``: just that class); past
+    ``deadline`` (time.monotonic()) each model gives up to unknown."""
+    classes = model_classes(info, Machine(index, deadline=deadline))
+    return [run_model(index, cls, inputs.get(cls.name), training, deadline) for cls in classes if only is None or cls.name == only]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -20,6 +22,10 @@ from .layers import Shape
 
 _CLASS = re.compile(r"^[ \t]*class\s", re.MULTILINE)
 
+
+# Wall time one file's analysis may take (its own parse included) before what it has not
+# followed stays unknown: a linter in CI must not spin on one odd file.
+FILE_SECONDS = float(os.environ.get("SHAPELINT_FILE_SECONDS", "2.5"))
 
 # --input specs: (target, dims); target is "Class" or "path::Class"
 InputSpecs = Sequence[Tuple[str, Shape]]
@@ -45,6 +51,7 @@ def _matches(target: str, filename: str, cls: str) -> bool:
 def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None, defaults: InputSpecs = ()) -> FileResult:
     """``inputs`` (the command line's) win over the source's declarations, which win over
     ``defaults`` (the configuration's)."""
+    started = time.monotonic()
     result = FileResult(filename)
     module: Optional[cst.Module] = None
     tree = None
@@ -76,7 +83,7 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
         declared[cls.name] = _declared_input(cls.node, cls.name, filename, lines, info, inputs, defaults, result.warnings)
     result.declared = declared
     seen = set()
-    for trace in analyse(index, info, declared):
+    for trace in analyse(index, info, declared, deadline=started + FILE_SECONDS):
         result.traces.append(trace)
         for f in trace.findings:
             key = (f.filename, f.row, f.column, f.code, f.message)

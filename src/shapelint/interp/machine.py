@@ -22,6 +22,8 @@ Soundness, the rule every part keeps:
 """
 from __future__ import annotations
 
+import time
+
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
@@ -63,8 +65,9 @@ def _modelled_star(info: ModuleInfo, name: str) -> Any:
 class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
     """Interprets the code of one project; one instance per checked file run."""
 
-    def __init__(self, index: ProjectIndex, reporter: Optional[Reporter] = None, training: Optional[bool] = None) -> None:
+    def __init__(self, index: ProjectIndex, reporter: Optional[Reporter] = None, training: Optional[bool] = None, deadline: Optional[float] = None) -> None:
         self.index = index
+        self.deadline = deadline  # time.monotonic() past which the analysis gives up (Budget)
         self.training = UNKNOWN if training is None else training  # a module's ``self.training``
         self.reporter = reporter or Reporter()
         self.reporter.anchor = self._anchor
@@ -100,6 +103,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise Budget()
+        if not self.steps & 1023 and self.deadline is not None and time.monotonic() > self.deadline:
+            raise Budget()  # the file's time is up: what is not followed stays unknown
 
     # ------------------------------------------------------------------ names
     def global_value(self, info: ModuleInfo, name: str) -> Any:
