@@ -49,8 +49,11 @@ def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
     for stmt in info.module.body:
         if isinstance(stmt, cst.ClassDef):
             ref = ClassRef(info, stmt)
-            if machine.is_module_class(ref):
-                out.append(ref)
+            try:
+                if machine.is_module_class(ref):
+                    out.append(ref)
+            except (Budget, RecursionError):
+                pass  # its bases could not be followed in time: not analysed as a model
     return out
 
 
@@ -97,7 +100,10 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
 
 def _building_block(machine: Machine, cls: ClassRef) -> bool:
     """A class whose constructor has required arguments: a block that callers configure."""
-    init = machine.find_method(cls, "__init__")
+    try:
+        init = machine.find_method(cls, "__init__")
+    except (Budget, RecursionError):  # out of time already: its bases are not followed again
+        return False
     if init is None:
         return False
     params = list(init.node.params.posonly_params) + list(init.node.params.params)
@@ -179,5 +185,5 @@ def to_finding(failure: Failure, site: Site, note: object, call: Optional[Site])
 def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None) -> List[Trace]:
     """Traces for the module classes of one file (``only``: just that class); past
     ``deadline`` (time.monotonic()) each model gives up to unknown."""
-    classes = model_classes(info, Machine(index, deadline=deadline))
+    classes = model_classes(info, Machine(index))
     return [run_model(index, cls, inputs.get(cls.name), training, deadline) for cls in classes if only is None or cls.name == only]
