@@ -139,6 +139,7 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(str(e))
     cache_folder = None if args.no_cache else Path(args.cache_dir or os.environ.get("SHAPELINT_CACHE_DIR") or project_root(Path(args.paths[0])) / ".shapelint_cache")
     jobs = [Job(path, tuple(specs), tuple(_config_inputs(configs[path]))) for path in files]
+    seen: set = set()
     outcomes, _ = check_all(jobs, roots, cache_folder, tuple(str(r) for r in roots), args.jobs or os.cpu_count() or 1)
     for path, outcome in zip(files, outcomes):
         for warning in outcome.warnings:
@@ -146,10 +147,15 @@ def _check(args: argparse.Namespace) -> int:
         for error in outcome.errors:
             errors += 1
             print(f"shapelint: error: {error}", file=sys.stderr)
-        kept = [f for f in outcome.findings if configs[path].enabled(f.code, f.filename)]
-        if kept:
-            sources[outcome.filename] = _source_lines(path)
-        findings.extend(kept)
+        for f in outcome.findings:
+            # a finding in a file that several checked files import is reported once
+            key = (os.path.realpath(f.filename), f.row, f.column, f.code, f.message)
+            if key in seen or not configs[path].enabled(f.code, f.filename):
+                continue
+            seen.add(key)
+            findings.append(f)
+            if f.filename not in sources:
+                sources[f.filename] = _source_lines(Path(f.filename))
     if args.add_noqa:
         return _add_noqa(findings, errors)
     if args.diff or args.fix:
