@@ -118,3 +118,20 @@ def test_config_flag_and_cli_codes(project, tmp_path, capsys):
     assert code == 2 and "unknown rule code 'SHPX'" in err
     code, out, _ = run(capsys, "--ignore", "SHP002,SHP003", str(project))
     assert code == 0
+
+
+def test_a_folder_given_inside_an_excluded_name_is_still_checked(tmp_path, capsys):
+    """``site-packages`` is excluded while walking, not when it is where the user points."""
+    target = tmp_path / "venv" / "lib" / "site-packages" / "pkg"
+    target.mkdir(parents=True)
+    shutil.copy(FIXTURES / "bad" / "lenet_wrong_fc.py", target / "net.py")
+    (target / "build").mkdir()
+    shutil.copy(FIXTURES / "bad" / "lenet_wrong_fc.py", target / "build" / "net.py")
+    code, out, _ = run(capsys, str(target))
+    assert code == 1 and codes_in(out) == ["SHP003"]  # build/ below it is excluded by name
+
+
+def test_relative_exclude_patterns(project, capsys):
+    write(project, '[tool.shapelint]\nextend-exclude = ["models/chan*.py"]\n')
+    code, out, _ = run(capsys, str(project))
+    assert "channels.py" not in out and "copy.py" in out

@@ -67,9 +67,22 @@ class Config:
         return not any(code in ignored and _glob(pattern, rel) for pattern, ignored in self.per_file_ignores)
 
     def excluded(self, path: Path) -> bool:
-        """A file or folder found while walking (paths given explicitly are always checked)."""
-        rel = self._relative(path)
-        return any(_glob(pattern, rel) or fnmatch.fnmatch(path.name, pattern) for pattern in self.exclude)
+        """A file or folder found while walking (paths given explicitly are always checked),
+        as ruff reads ``exclude``: a pattern without ``/`` matches an entry's name, one with
+        ``/`` its path relative to the configuration's folder."""
+        for pattern in self.exclude:
+            pattern = pattern.rstrip("/")
+            if "/" not in pattern:
+                if fnmatch.fnmatch(path.name, pattern):
+                    return True
+            elif self.root is not None:
+                try:
+                    rel = path.resolve().relative_to(self.root.resolve()).as_posix()
+                except ValueError:
+                    continue
+                if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, f"{pattern}/*"):
+                    return True
+        return False
 
     def _relative(self, path: Path) -> str:
         if self.root is not None:
