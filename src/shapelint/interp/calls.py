@@ -90,27 +90,9 @@ class Calls:
         positional = list(params.posonly_params) + list(params.params)
         env, origins = frame.env, frame.origins
         remaining = dict(kwargs)
-        for i, p in enumerate(positional):
-            name = p.name.value
-            if i < len(args):
-                env[name] = args[i]
-                if sites is not None and i < len(sites.positional) and sites.positional[i] is not None:
-                    origins[name] = sites.positional[i]  # type: ignore[assignment]
-            elif name in remaining:
-                env[name] = remaining.pop(name)
-                if sites is not None and name in sites.keywords:
-                    origins[name] = sites.keywords[name]
-            elif p.default is not None:
-                env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
-            else:
-                env[name] = UNKNOWN
-        extra = args[len(positional):]
-        star = params.star_arg
-        if isinstance(star, cst.Param):
-            env[star.name.value] = UNKNOWN if open_ended else tuple(extra)
-        elif extra:
-            return False
-        for p in params.kwonly_params:
+
+        def by_name(p: cst.Param) -> None:
+            """A parameter not given by position: its keyword, else its default, else unknown."""
             name = p.name.value
             if name in remaining:
                 env[name] = remaining.pop(name)
@@ -120,6 +102,22 @@ class Calls:
                 env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
             else:
                 env[name] = UNKNOWN
+
+        for i, p in enumerate(positional):
+            if i < len(args):
+                env[p.name.value] = args[i]
+                if sites is not None and i < len(sites.positional) and sites.positional[i] is not None:
+                    origins[p.name.value] = sites.positional[i]  # type: ignore[assignment]
+            else:
+                by_name(p)
+        extra = args[len(positional):]
+        star = params.star_arg
+        if isinstance(star, cst.Param):
+            env[star.name.value] = UNKNOWN if open_ended else tuple(extra)
+        elif extra:
+            return False
+        for p in params.kwonly_params:
+            by_name(p)
         if params.star_kwarg is not None:
             kw = params.star_kwarg.name.value
             env[kw] = UNKNOWN if open_ended else remaining
