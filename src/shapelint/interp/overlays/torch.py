@@ -10,23 +10,13 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 from ...layers import UNKNOWN, Result
 from ...layers.core import is_int
 from ...layers.tensor import cat, stack
-from ..builtins import _builtin
+from ..builtins import _builtin, returns
 from ..common import _after, _assumed
 from ..values import Tensor
 from .arrays import MAX_ELEMS, dtype_of, f32, from_nested, infer_dtype, make, round_f32
 
 if TYPE_CHECKING:
     from ..machine import Machine
-
-
-@_builtin
-def _false(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-    return False
-
-
-@_builtin
-def _none(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-    return None
 
 
 @_builtin
@@ -146,10 +136,10 @@ def _tensor(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
 
 
 MEMBERS: Dict[str, Any] = {
-    "torch.jit.is_scripting": _false,
-    "torch.jit.is_tracing": _false,
+    "torch.jit.is_scripting": returns(False),
+    "torch.jit.is_tracing": returns(False),
     "torch.jit.annotate": _annotate,
-    "torch._assert": _none,
+    "torch._assert": returns(None),
     "torch.cat": _cat,
     "torch.concat": _cat,
     "torch.concatenate": _cat,
