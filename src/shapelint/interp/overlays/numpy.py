@@ -101,16 +101,22 @@ def _function(short: str) -> Callable[..., Any]:
         if not lifted or any(a is None for a in lifted):
             return UNKNOWN
         scalar = not isinstance(lifted[0], ConstTensor)
-        if scalar:
-            lifted[0] = make([lifted[0]], (), infer_dtype([lifted[0]], "numpy"), "numpy")
-        result = array_function(short, lifted, kwargs)
-        if result is NotImplemented:
-            return UNKNOWN
-        if scalar and isinstance(result, ConstTensor) and len(result.data) == 1:
-            return python_value(result.data[0], result.dtype)
-        return result
+        return _apply(short, lifted, kwargs, scalar)
 
     return call
+
+
+def _apply(short: str, args: List[Any], kwargs: Dict[str, Any], scalar: bool) -> Any:
+    """``short`` through the array overlay; with plain numbers only (``scalar``) the first is
+    made a one-element array and numpy's scalar result is given back."""
+    if scalar:
+        args = [make([args[0]], (), infer_dtype([args[0]], "numpy"), "numpy"), *args[1:]]
+    result = array_function(short, args, kwargs)
+    if result is NotImplemented:
+        return UNKNOWN
+    if scalar and isinstance(result, ConstTensor) and len(result.data) == 1:
+        return python_value(result.data[0], result.dtype)
+    return result
 
 
 def _lift(v: Any) -> Any:
@@ -136,15 +142,7 @@ def _pair(short: str) -> Callable[..., Any]:
         a, b = (_lift(x) for x in args)
         if a is None or b is None:
             return UNKNOWN
-        scalar = not isinstance(a, ConstTensor) and not isinstance(b, ConstTensor)
-        if scalar:
-            a = make([a], (), infer_dtype([a], "numpy"), "numpy")
-        result = array_function(short, [a, b], {})
-        if result is NotImplemented:
-            return UNKNOWN
-        if scalar and isinstance(result, ConstTensor) and len(result.data) == 1:
-            return python_value(result.data[0], result.dtype)
-        return result
+        return _apply(short, [a, b], {}, not isinstance(a, ConstTensor) and not isinstance(b, ConstTensor))
 
     return call
 
