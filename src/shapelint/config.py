@@ -92,6 +92,23 @@ class Config:
                 pass
         return path.as_posix()
 
+    def input_specs(self) -> Tuple[Tuple[str, Shape], ...]:
+        """The ``inputs`` table as ``check`` uses it: a ``path::Class`` target is relative to
+        the configuration's folder, so it means the same file from any working directory."""
+        out = []
+        for target, dims in self.inputs:
+            path, sep, cls = target.rpartition("::")
+            if sep and self.root is not None and not Path(path).is_absolute():
+                target = f"{self.root / path}::{cls}"
+            out.append((target, dims))
+        return tuple(out)
+
+    def interpreter(self) -> Optional[str]:
+        """The ``python`` setting, relative to the configuration's folder."""
+        if self.python is None or self.root is None or Path(self.python).is_absolute():
+            return self.python
+        return str(self.root / self.python)
+
     def with_cli(self, select: Optional[Sequence[str]], ignore: Sequence[str], extend_select: Sequence[str]) -> "Config":
         """Command-line ``--select``/``--ignore``/``--extend-select`` over the file's."""
         chosen = codes(select, "--select") if select else self.select
