@@ -278,7 +278,9 @@ def _rule(args: argparse.Namespace) -> int:
     rule = RULES.get(args.code.upper()) or next((r for r in RULES.values() if r.name == args.code), None)
     if rule is None:
         raise UsageError(f"unknown rule {args.code!r}; `shapelint rule` lists them")
-    print(f"# {rule.name} ({rule.code})\n\n{rule.doc}")
+    from .docs import rule_url
+
+    print(f"# {rule.name} ({rule.code})\n\n{rule.doc}\n\nDocumentation: {rule_url(rule.code)}")
     return 0
 
 
