@@ -126,7 +126,7 @@ def test_flake8_selects_not_the_plugin(env, tmp_path):
 def test_plugin_import_is_cheap_and_torch_is_never_needed(env, tmp_path):
     """flake8 imports every plugin on every run: the module alone loads no analysis; and a
     run with torch made unimportable finds the bug all the same."""
-    probe = "import sys, shapelint.flake8; print(sorted(m for m in ('libcst', 'torch', 'shapelint.engine') if m in sys.modules))"
+    probe = "import sys, shapelint.flake8; print(sorted(m for m in ('libcst', 'torch', 'shapelint.engine', 'shapelint.interp') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
     shutil.copy(FIXTURES / "bad" / "lenet_wrong_fc.py", tmp_path / "net.py")
@@ -135,3 +135,57 @@ def test_plugin_import_is_cheap_and_torch_is_never_needed(env, tmp_path):
     done = subprocess.run([sys.executable, "-c", run], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines() == expected(FIXTURES / "bad" / "lenet_wrong_fc.py", "net.py")
+
+
+BLOCK = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, 16, 3, padding=1)
+        self.conv2 = nn.Conv2d(32, 16, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv2(self.conv(x))
+"""
+
+NET = """\
+import torch.nn as nn
+
+from .blocks import Block
+
+
+# shapelint: input=(N, 3, 32, 32)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(3)
+
+    def forward(self, x):
+        return self.block(x)
+"""
+
+
+def test_a_bug_in_an_imported_block_goes_on_the_model_line(env, tmp_path, monkeypatch):
+    """flake8 shows only the checked file's lines: a bug in a block that another file
+    defines is reported on the line of the model that reaches it, naming where it lies
+    (never at the block's row and column in the wrong file)."""
+    import importlib
+
+    import torch
+
+    pkg = tmp_path / "flake8_two_files"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "blocks.py").write_text(BLOCK)
+    (pkg / "net.py").write_text(NET)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(RuntimeError, match="expected input.*to have 32 channels"):
+        importlib.import_module("flake8_two_files.net").Net()(torch.zeros(2, 3, 32, 32))
+    code, lines = flake8(env, "--select", "SHP", "flake8_two_files", cwd=tmp_path)
+    net_row = NET.splitlines().index("class Net(nn.Module):") + 1
+    assert code == 1 and len(lines) == 1
+    assert lines[0].startswith(f"flake8_two_files/net.py:{net_row}:1: SHP002 in flake8_two_files/blocks.py:8:32: Conv2d expects in_channels=32 but receives 16")
+    assert lines[0].endswith("(reached from Net)")

@@ -16,11 +16,16 @@ Importing this module is cheap: flake8 loads every plugin on every run, so the a
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 from pathlib import Path
-from typing import Iterator, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Tuple, Type
 
 from . import __version__
+from .extract.environment import library_roots
+
+if TYPE_CHECKING:
+    from .extract.index import ProjectIndex
 
 
 class Plugin:
@@ -40,16 +45,46 @@ class Plugin:
         them 1-based, so the finding's 1-based column lands where ``check`` puts it."""
         from .config import Finder
         from .engine import check_source
-        from .extract.environment import library_roots
-        from .extract.index import ProjectIndex
 
         # flake8 names standard input "stdin" (or --stdin-display-name): a name without a
         # folder is looked up from the working directory, as flake8 itself does.
         path = Path(self.filename)
         config = Finder().for_path(path)
-        index = ProjectIndex(library_roots=library_roots(path, config.interpreter()))
+        index = _index(path.resolve().parent, config.interpreter())
         result = check_source(self.filename, "".join(self.lines), index=index, defaults=config.input_specs())
         for warning in result.warnings:  # shown by flake8 -v
             logging.getLogger(__name__).warning("%s", warning)
+        here = path.resolve()
         for f in result.findings:
-            yield f.row, f.column - 1, f"{f.code} {f.message}", type(self)
+            if Path(f.filename).resolve() == here:
+                yield f.row, f.column - 1, f"{f.code} {f.message}", type(self)
+                continue
+            # The bug lies in a block imported from another file: flake8 reports only
+            # this file's lines, so it goes on the line of the model that reaches it.
+            trace = next((t for t in result.traces if f in t.findings), None)
+            row, model = (trace.line, trace.model) if trace is not None else (1, "this file")
+            where = f"{_shown(Path(f.filename))}:{f.row}:{f.column}"
+            yield row, 0, f"{f.code} in {where}: {f.message} (reached from {model})", type(self)
+
+
+def _shown(path: Path) -> str:
+    """A path as flake8 would print it: relative to the working directory when below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@functools.lru_cache(maxsize=None)
+def _index(folder: Path, python: Optional[str]) -> "ProjectIndex":
+    """One index per environment for the life of a flake8 process, as each of ``check``'s
+    workers keeps one: a module many checked files import is parsed once, not per file.
+    (flake8 checks each file once per run; an editor starts a new flake8 per check.)"""
+    return _shared_index(tuple(library_roots(folder, python)))
+
+
+@functools.lru_cache(maxsize=None)
+def _shared_index(roots: Tuple[Path, ...]) -> "ProjectIndex":
+    from .extract.index import ProjectIndex
+
+    return ProjectIndex(library_roots=list(roots))
