@@ -173,6 +173,7 @@ def test_precommit_snippet_and_manifest_are_valid(tmp_path):
         assert hook["id"] in hooks
     shapelint = hooks["shapelint"]
     assert shlex.split(shapelint["entry"]) == ["shapelint", "check"] and shapelint["language"] == "python"
+    assert shapelint["require_serial"] is True  # one `check` over all files: one finding per bug, its own workers
     _parser().parse_args(shlex.split(shapelint["entry"])[1:])
 
 
