@@ -189,3 +189,14 @@ def test_a_bug_in_an_imported_block_goes_on_the_model_line(env, tmp_path, monkey
     assert code == 1 and len(lines) == 1
     assert lines[0].startswith(f"flake8_two_files/net.py:{net_row}:1: SHP002 in flake8_two_files/blocks.py:8:32: Conv2d expects in_channels=32 but receives 16")
     assert lines[0].endswith("(reached from Net)")
+
+
+def test_a_configuration_error_is_one_line_naming_the_key(env, tmp_path):
+    """As ``check`` exits 2 naming the key and the file, flake8 stops with one message,
+    not a traceback and never a silent pass."""
+    shutil.copy(FIXTURES / "bad" / "lenet_wrong_fc.py", tmp_path / "net.py")
+    (tmp_path / "pyproject.toml").write_text('[tool.shapelint]\nselekt = ["ALL"]\n')
+    done = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "SHP", "net.py"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    assert "'selekt'" in done.stdout and str(tmp_path / "pyproject.toml") in done.stdout

@@ -37,21 +37,26 @@ class Plugin:
     def __init__(self, tree: ast.AST, filename: str, lines: Sequence[str]) -> None:
         # ``tree`` is required for flake8 to classify this as a tree plugin; the analysis
         # works on libcst's tree of the same text.
+        from .config import Finder
+
         self.filename = filename
         self.lines = lines
+        # Settings are read here, not in run(): flake8 turns an error raised while it makes
+        # the plugin (an unknown key, a malformed input, an unusable interpreter) into one
+        # line naming the file and the key, where one raised in run() is a traceback.
+        # flake8 names standard input "stdin" (or --stdin-display-name): a name without a
+        # folder is looked up from the working directory, as flake8 itself does.
+        self.path = Path(filename)
+        self.config = Finder().for_path(self.path)
+        self.index = _index(self.path.resolve().parent, self.config.interpreter())
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
         """``(line, column, "SHPxxx message", type)``; flake8 wants 0-based columns and prints
         them 1-based, so the finding's 1-based column lands where ``check`` puts it."""
-        from .config import Finder
         from .engine import check_source
 
-        # flake8 names standard input "stdin" (or --stdin-display-name): a name without a
-        # folder is looked up from the working directory, as flake8 itself does.
-        path = Path(self.filename)
-        config = Finder().for_path(path)
-        index = _index(path.resolve().parent, config.interpreter())
-        result = check_source(self.filename, "".join(self.lines), index=index, defaults=config.input_specs())
+        path = self.path
+        result = check_source(self.filename, "".join(self.lines), index=self.index, defaults=self.config.input_specs())
         for warning in result.warnings:  # shown by flake8 -v
             logging.getLogger(__name__).warning("%s", warning)
         here = path.resolve()
