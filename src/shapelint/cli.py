@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, NoReturn, Optional, Sequ
 
 from . import __version__
 from .cache import project_root
-from .config import Config, ConfigError, Finder, load
+from .config import ConfigError, Finder, load, resolved_inputs, resolved_python
 from .declare import DeclarationError, parse_dims, parse_input_spec
 from .extract.environment import EnvironmentError_, library_roots
 from .extract.parse import read_source
@@ -109,6 +109,7 @@ def _parser() -> _Parser:
     shapes.add_argument("--python", metavar="PATH", help=_PYTHON_HELP)
     rule = sub.add_parser("rule", help="list the rules, or explain one")
     rule.add_argument("code", nargs="?")
+    sub.add_parser("lsp", help="run the language server over stdio (needs the extra: pip install 'shapelint[lsp]')")
     return parser
 
 
@@ -202,21 +203,8 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if findings and not args.exit_zero else 0
 
 
-def _config_inputs(config: Config) -> List[Tuple[str, Shape]]:
-    """The configuration's inputs; a ``path::Class`` target is relative to its file's folder."""
-    out = []
-    for target, dims in config.inputs:
-        path, sep, cls = target.rpartition("::")
-        if sep and config.root is not None and not Path(path).is_absolute():
-            target = f"{config.root / path}::{cls}"
-        out.append((target, dims))
-    return out
-
-
-def _config_python(config: Config) -> Optional[str]:
-    if config.python is None or config.root is None:
-        return config.python
-    return str(config.root / config.python) if not Path(config.python).is_absolute() else config.python
+_config_inputs = resolved_inputs
+_config_python = resolved_python
 
 
 def _fix_summary(fixes: List[Finding], applied: bool) -> str:
@@ -300,6 +288,15 @@ def _rule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lsp() -> int:
+    try:  # pygls is an optional extra: `check` must not need it, nor pay for importing it
+        from .lsp.server import main as serve
+    except ImportError as e:
+        print(f"shapelint: error: the language server needs pygls ({e}); install it with: pip install 'shapelint[lsp]'", file=sys.stderr)
+        return 2
+    return serve()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))  # interpreting nested code recurses
     try:
@@ -310,6 +307,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _shapes(args)
         if args.command == "rule":
             return _rule(args)
+        if args.command == "lsp":
+            return _lsp()
         _parser().print_help(sys.stderr)
         return 2
     except UsageError as e:

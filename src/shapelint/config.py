@@ -199,3 +199,21 @@ class Finder:
         for f in trail:
             self._by_folder[f] = found
         return found
+
+
+def resolved_inputs(config: Config) -> List[Tuple[str, Shape]]:
+    """The configuration's inputs; a ``path::Class`` target is relative to its file's folder."""
+    out = []
+    for target, dims in config.inputs:
+        path, sep, cls = target.rpartition("::")
+        if sep and config.root is not None and not Path(path).is_absolute():
+            target = f"{config.root / path}::{cls}"
+        out.append((target, dims))
+    return out
+
+
+def resolved_python(config: Config) -> Optional[str]:
+    """The configured interpreter, relative to the configuration's folder."""
+    if config.python is None or config.root is None:
+        return config.python
+    return str(config.root / config.python) if not Path(config.python).is_absolute() else config.python

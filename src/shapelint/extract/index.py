@@ -268,6 +268,10 @@ class ProjectIndex:
             self._by_path[key] = None
             return None
 
+    def loaded(self) -> Dict[Path, ModuleInfo]:
+        """The files parsed so far, by resolved path."""
+        return {k: i for k, i in self._by_path.items() if i is not None}
+
     def add(self, path: Path, source: str, module: cst.Module, library: bool = False) -> ModuleInfo:
         """Register a file parsed elsewhere (each file is parsed once)."""
         key = path.resolve()
