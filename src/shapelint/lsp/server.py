@@ -31,7 +31,7 @@ from .convert import diagnostics, uri_of
 from .session import Analysis, Session, Superseded
 
 # Seconds an edit waits for the next keystroke before it is analysed.
-DEBOUNCE = float(os.environ.get("SHAPELINT_LSP_DEBOUNCE", "0.075"))
+DEBOUNCE = float(os.environ.get("SHAPELINT_LSP_DEBOUNCE", "0.05"))
 
 
 def _path(uri: str) -> Path | None:
