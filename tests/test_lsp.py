@@ -20,9 +20,9 @@ import pytest
 pytest.importorskip("pygls")
 pytest_lsp = pytest.importorskip("pytest_lsp")
 
-import torch  # noqa: E402
-from lsprotocol import types  # noqa: E402
-from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
+import torch
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -403,7 +403,7 @@ def test_without_pygls_the_command_says_how_to_install(monkeypatch, capsys):
     from shapelint.cli import main
 
     monkeypatch.setitem(sys.modules, "pygls", None)  # `import pygls` now fails
-    for name in [n for n in sys.modules if n.startswith("pygls.") or n.startswith("shapelint.lsp")]:
+    for name in [n for n in sys.modules if n.startswith(("pygls.", "shapelint.lsp"))]:
         monkeypatch.delitem(sys.modules, name)
     assert main(["lsp"]) == 2
     err = capsys.readouterr().err

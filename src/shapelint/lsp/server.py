@@ -211,6 +211,16 @@ def make_server() -> ShapelintServer:
         if switch is not None:
             ls.inlay_hints = switch
 
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: ShapelintServer, params: types.InitializedParams) -> None:
+        """Ask to hear of pyproject.toml and .py files changing on disk, where the client
+        lets a server ask (otherwise a change is noticed at the next edit)."""
+        ws = ls.client_capabilities.workspace
+        if ws and ws.did_change_watched_files and ws.did_change_watched_files.dynamic_registration:
+            watchers = [types.FileSystemWatcher(glob_pattern="**/pyproject.toml"), types.FileSystemWatcher(glob_pattern="**/*.py")]
+            options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+            ls.client_register_capability(types.RegistrationParams([types.Registration("shapelint-watch", types.WORKSPACE_DID_CHANGE_WATCHED_FILES, options)]))
+
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def changed_configuration(ls: ShapelintServer, params: types.DidChangeConfigurationParams) -> None:
         switch = _switch(params.settings)
