@@ -167,6 +167,14 @@ async def test_diagnostic_at_the_argument_then_cleared(client: LanguageClient, t
 
 
 @pytest.mark.asyncio
+async def test_closing_the_document_clears_its_diagnostics(client: LanguageClient, tmp_path):
+    uri = _open(client, tmp_path / "lenet.py", LENET)
+    await _until(client, uri, lambda d: len(d) == 1, "for the broken model")
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    assert await _until(client, uri, lambda d: d == [], "once closed") == []
+
+
+@pytest.mark.asyncio
 async def test_every_change_is_analysed_as_typed(client: LanguageClient, tmp_path):
     """Several quick edits: the published diagnostics follow the latest buffer."""
     path = tmp_path / "lenet.py"

@@ -127,6 +127,13 @@ class ShapelintServer(LanguageServer):
             return
         if not wanted():
             return  # the buffer changed meanwhile: its own analysis is on its way
+        try:
+            self._accept(uri, path, version, analysis, cascade)
+        except Exception as e:  # noqa: BLE001 - nor must a bug in what follows
+            self.log(types.MessageType.Error, f"shapelint: internal error after analysing {path}: {type(e).__name__}: {e}\n{traceback.format_exc()}")
+
+    def _accept(self, uri: str, path: Path, version: int, analysis: Analysis, cascade: bool) -> None:
+        """Log, keep and publish a fresh analysis; re-check the documents that read it."""
         for problem in analysis.problems:
             self.log(types.MessageType.Error, f"shapelint: internal error while analysing {path}: {problem} (please report it)")
         for warning in analysis.result.warnings:
@@ -137,7 +144,7 @@ class ShapelintServer(LanguageServer):
         self.publish(before, analysis)
         if cascade:
             for other, each in list(self.analyses.items()):
-                if other != uri and path in each.depends_on:
+                if other != uri and analysis.path in each.depends_on:
                     self.schedule(other, 0, cascade=False)
         if self.inlay_hints and self._can_refresh_hints():
             self.workspace_inlay_hint_refresh(None)
@@ -157,9 +164,20 @@ class ShapelintServer(LanguageServer):
         for path in files:
             self.publish_file(path, always=after is not None and path == after.path)
 
-    def publish_file(self, path: Path, always: bool = False) -> None:
+    def uri_for(self, path: Path) -> str:
+        """The URI the client knows the file by (an open document's own), else one made."""
+        for uri, each in self.analyses.items():
+            if each.path == path:
+                return uri
+        for uri in self.workspace.text_documents:
+            own = _path(uri)
+            if own is not None and own.resolve() == path:
+                return uri
+        return uri_of(str(path))
+
+    def publish_file(self, path: Path, always: bool = False, uri: str | None = None) -> None:
         """``always``: publish even an empty list never published (the document just checked)."""
-        uri = uri_of(str(path))
+        uri = uri or self.uri_for(path)
         found: list[Finding] = []
         seen = set()
         for each in self.analyses.values():
@@ -188,7 +206,7 @@ class ShapelintServer(LanguageServer):
         before = self.analyses.pop(uri, None)
         if before is not None:
             self.publish(before, None)
-            self.publish_file(before.path)
+            self.publish_file(before.path, uri=uri)  # by the URI the client knew it by
         path = _path(uri)
         for other, each in list(self.analyses.items()):
             if path is not None and path.resolve() in each.depends_on:
