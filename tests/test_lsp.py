@@ -263,6 +263,9 @@ async def test_hover_shows_the_layer_rows(client: LanguageClient, tmp_path):
     assert hover is not None
     for name in ("features.0", "features.3", "features.5"):
         assert f"| {name} ({rows[name]['type']}) | `{_shape_text(rows[name]['input_shape'])}`" in hover.contents.value
+    line, start, _ = _span(text, "nn.Linear(16 * 5 * 5, 120)")  # the constructor in __init__
+    hover = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, start + 2)))
+    assert hover is not None and "| fc1 (Linear) |" in hover.contents.value and "fc2" not in hover.contents.value
     empty = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0)))
     assert empty is None
 

@@ -28,6 +28,7 @@ class Call:
     end: tuple[int, int]
     runs: list[list[Row]] = field(default_factory=list)  # rows per call made, in order
     direct: bool = True  # every row was made by the module called here (a leaf, or a Sequential's layers)
+    built: bool = False  # the layer's constructor call (in ``__init__``), not a call of it
 
     def contains(self, line: int, column: int) -> bool:
         return self.start <= (line, column) <= self.end
@@ -43,7 +44,8 @@ class Call:
 
 
 def calls(analysis: Analysis) -> list[Call]:
-    """The module calls of the analysed file that made rows, in source order."""
+    """The module calls of the analysed file that made rows, and the constructor calls
+    of the layers that made them, in source order."""
     info = analysis.info
     if info is None:
         return []
@@ -51,6 +53,14 @@ def calls(analysis: Analysis) -> list[Call]:
     run_of: dict[int, list[Row]] = {}  # id(Site object) -> the rows of that call made
     for trace in analysis.result.traces:
         for row in trace.rows:
+            site = row.site
+            if site is not None and site.info is info:
+                built = found.get(id(site.node))
+                if built is None:
+                    where = info.positions[site.node]
+                    built = found[id(site.node)] = Call(site.node, (where.start.line, where.start.column), (where.end.line, where.end.column), direct=False, built=True)
+                if built.built:
+                    built.runs.append([row])
             for i, site in enumerate(row.calls):
                 if site.info is not info:
                     continue
@@ -86,7 +96,10 @@ def hover(analysis: Analysis, position: types.Position, encoding: str) -> types.
         return None
     call = min(under, key=lambda c: (c.end[0] - c.start[0], c.end[1] - c.start[1]))
     rows = [r for run in call.runs for r in run]
-    head = f"**shapelint**: {len(call.runs)} calls made here" if len(call.runs) > 1 else "**shapelint**"
+    if call.built:
+        head = "**shapelint**: the layer built here, as forward calls it"
+    else:
+        head = f"**shapelint**: {len(call.runs)} calls made here" if len(call.runs) > 1 else "**shapelint**"
     if call.direct and len(call.outputs()) == 1:
         head += f": output `{call.outputs()[0]}`"
     value = f"{head}\n\n{_table(rows)}"
