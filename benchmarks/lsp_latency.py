@@ -8,6 +8,7 @@ over stdio, driven by pygls's LanguageClient as an editor drives it.  For each f
 
 - open: from sending ``didOpen`` to the ``publishDiagnostics`` that answers it (the first
   analysis: the file and the modules it imports are parsed);
+- inlay hints: the whole file's, asked once the diagnostics are in, as an editor asks;
 - change: from sending a ``didChange`` (a whole-buffer edit that changes a layer's
   argument back and forth, or else a comment) to the diagnostics published for that
   version, the debounce included; each edit waits for the previous answer.  Median and max.
@@ -106,6 +107,10 @@ async def measure(client: Client, path: Path, edits: int) -> None:
     sent = time.perf_counter()
     client.lsp.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
     opened, found = await client.answer(uri, 1, sent)
+    everything = types.Range(types.Position(0, 0), types.Position(len(text.splitlines()) + 1, 0))
+    sent = time.perf_counter()
+    hints = await client.lsp.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), everything))
+    hinted = time.perf_counter() - sent
     changes = []
     for version, new in enumerate(_edits(text, edits), start=2):
         change = types.TextDocumentContentChangeWholeDocument(text=new)
@@ -118,6 +123,7 @@ async def measure(client: Client, path: Path, edits: int) -> None:
     inside = client.analysed.get(path.name, [])[-len(ms):]
     print(f"{path}  ({len(text.splitlines())} lines, {found} finding{'' if found == 1 else 's'} on open)")
     print(f"  didOpen   -> diagnostics: {opened * 1000:7.0f} ms")
+    print(f"  then inlayHint (whole file, {len(hints or [])} hints): {hinted * 1000:7.0f} ms (the first computes the file's positions)")
     print(f"  didChange -> diagnostics: median {statistics.median(ms):5.0f} ms, max {max(ms):5.0f} ms over {len(ms)} edits")
     if inside:
         print(f"  of which the analysis itself (check_source): median {statistics.median(inside):5.0f} ms, max {max(inside):5.0f} ms")
