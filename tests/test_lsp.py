@@ -71,6 +71,16 @@ async def quiet_client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
+@pytest_lsp.fixture(config=_config("-m", "shapelint", "lsp"))
+async def pulling_client(lsp_client: LanguageClient):
+    """A client that serves settings through workspace/configuration (as VS Code does)."""
+    lsp_client.set_configuration({"inlayHints": False}, section="shapelint")
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities(workspace=types.WorkspaceClientCapabilities(configuration=True))))
+    yield
+    await lsp_client.shutdown_session()
+
+
 @pytest_lsp.fixture(config=_config("-c", _FAULTY))
 async def faulty_client(lsp_client: LanguageClient):
     await _start(lsp_client)
@@ -300,6 +310,22 @@ async def test_inlay_hints_can_be_switched_off(quiet_client: LanguageClient, tmp
     quiet_client.workspace_did_change_configuration(types.DidChangeConfigurationParams({"shapelint": {"inlayHints": True}}))
     hints = await quiet_client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), everything))
     assert hints and len(hints) == 4
+
+
+@pytest.mark.asyncio
+async def test_inlay_hints_follow_the_workspace_configuration(pulling_client: LanguageClient, tmp_path):
+    text = LENET.replace("16 * 6 * 6", "16 * 5 * 5")
+    uri = _open(pulling_client, tmp_path / "lenet.py", text)
+    await _until(pulling_client, uri, lambda d: d == [], "for the good model")
+    params = types.InlayHintParams(types.TextDocumentIdentifier(uri), types.Range(types.Position(0, 0), types.Position(40, 0)))
+    assert not await pulling_client.text_document_inlay_hint_async(params)
+    pulling_client.set_configuration({"inlayHints": True}, section="shapelint")
+    pulling_client.workspace_did_change_configuration(types.DidChangeConfigurationParams(None))  # "ask me"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not await pulling_client.text_document_inlay_hint_async(params):
+        assert loop.time() < deadline, "the settings were not read again"
+        await asyncio.sleep(0.1)
 
 
 @pytest.mark.asyncio

@@ -149,6 +149,20 @@ class ShapelintServer(LanguageServer):
         if self.inlay_hints and self._can_refresh_hints():
             self.workspace_inlay_hint_refresh(None)
 
+    async def pull_settings(self) -> None:
+        """``shapelint.inlayHints`` through ``workspace/configuration``, where the client has it."""
+        ws = self.client_capabilities.workspace
+        if not (ws and ws.configuration):
+            return
+        try:
+            got = await self.workspace_configuration_async(types.ConfigurationParams([types.ConfigurationItem(section="shapelint")]))
+        except Exception as e:  # noqa: BLE001 - a client that fails to answer keeps the current settings
+            self.log(types.MessageType.Warning, f"shapelint: could not read the settings: {e}")
+            return
+        switch = _switch({"shapelint": got[0]}) if got else None
+        if switch is not None:
+            self.inlay_hints = switch
+
     def _can_refresh_hints(self) -> bool:
         ws = self.client_capabilities.workspace
         return bool(ws and ws.inlay_hint and ws.inlay_hint.refresh_support)
@@ -230,20 +244,24 @@ def make_server() -> ShapelintServer:
             ls.inlay_hints = switch
 
     @server.feature(types.INITIALIZED)
-    def initialized(ls: ShapelintServer, params: types.InitializedParams) -> None:
+    async def initialized(ls: ShapelintServer, params: types.InitializedParams) -> None:
         """Ask to hear of pyproject.toml and .py files changing on disk, where the client
-        lets a server ask (otherwise a change is noticed at the next edit)."""
+        lets a server ask (otherwise a change is noticed at the next edit); read the
+        ``shapelint`` settings where the client serves them."""
         ws = ls.client_capabilities.workspace
         if ws and ws.did_change_watched_files and ws.did_change_watched_files.dynamic_registration:
             watchers = [types.FileSystemWatcher(glob_pattern="**/pyproject.toml"), types.FileSystemWatcher(glob_pattern="**/*.py")]
             options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
             ls.client_register_capability(types.RegistrationParams([types.Registration("shapelint-watch", types.WORKSPACE_DID_CHANGE_WATCHED_FILES, options)]))
+        await ls.pull_settings()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def changed_configuration(ls: ShapelintServer, params: types.DidChangeConfigurationParams) -> None:
+    async def changed_configuration(ls: ShapelintServer, params: types.DidChangeConfigurationParams) -> None:
         switch = _switch(params.settings)
         if switch is not None:
             ls.inlay_hints = switch
+        else:  # the client only says that something changed: ask it
+            await ls.pull_settings()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ShapelintServer, params: types.DidOpenTextDocumentParams) -> None:
