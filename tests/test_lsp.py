@@ -415,6 +415,52 @@ async def test_editing_an_imported_file_rechecks_its_importers(client: LanguageC
     await _until(client, model, lambda d: d == [], "once the unsaved edit is closed")
 
 
+HEAD = '''import torch
+import torch.nn as nn
+
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(576, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(x, 1))
+'''
+
+USES_HEAD = '''import torch.nn as nn
+
+from .head import Head
+
+
+# shapelint: input=(N, 16, 5, 5)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = Head()
+
+    def forward(self, x):
+        return self.head(x)
+'''
+
+
+@pytest.mark.asyncio
+async def test_a_finding_in_an_imported_file_is_published_there(client: LanguageClient, tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "head.py").write_text(HEAD)
+    model = _open(client, package / "model.py", USES_HEAD)
+    head = (package / "head.py").resolve().as_uri()
+    diags = await _until(client, head, lambda d: len(d) == 1, "in the imported file")
+    line, start, end = _span(HEAD, "576")
+    assert (diags[0].range.start.line, diags[0].range.start.character, diags[0].range.end.character) == (line, start, end)
+    assert "receives 400 features" in diags[0].message
+    assert list(client.diagnostics[model]) == []
+    _replace(client, model, USES_HEAD.replace("(N, 16, 5, 5)", "(N, 16, 6, 6)"), 2)  # now 576 is right
+    await _until(client, head, lambda d: d == [], "once the model feeds it 576 features")
+
+
 @pytest.mark.asyncio
 async def test_settings_come_from_pyproject_and_are_read_again(client: LanguageClient, tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.shapelint]\nignore = [\"SHP003\"]\n")
