@@ -474,6 +474,21 @@ async def test_settings_come_from_pyproject_and_are_read_again(client: LanguageC
 
 
 @pytest.mark.asyncio
+async def test_a_bad_setting_is_reported_and_its_repair_picked_up(client: LanguageClient, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.shapelint]\nbogus = 1\n")
+    uri = _open(client, tmp_path / "lenet.py", LENET)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not any("unknown key" in m.message and "bogus" in m.message for m in client.log_messages):
+        assert loop.time() < deadline, "no message about the bad setting"
+        await asyncio.sleep(0.1)
+    (tmp_path / "pyproject.toml").write_text("[tool.shapelint]\n")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        [types.FileEvent((tmp_path / "pyproject.toml").as_uri(), types.FileChangeType.Changed)]))
+    await _until(client, uri, lambda d: len(d) == 1, "once the setting is repaired")
+
+
+@pytest.mark.asyncio
 async def test_inputs_from_pyproject(client: LanguageClient, tmp_path):
     text = LENET.replace("# shapelint: input=(N, 3, 32, 32)\n", "")
     (tmp_path / "pyproject.toml").write_text("[tool.shapelint.inputs]\n\"Net\" = [\"N\", 3, 32, 32]\n")

@@ -25,6 +25,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..config import ConfigError
+from ..extract.environment import EnvironmentError_
 from ..findings import Finding
 from . import actions, shapes
 from .convert import diagnostics, uri_of
@@ -119,7 +120,7 @@ class ShapelintServer(LanguageServer):
             analysis = await loop.run_in_executor(self.executor, self.session.analyse, path, text, buffers, wanted)
         except Superseded:
             return
-        except ConfigError as e:
+        except (ConfigError, EnvironmentError_) as e:  # the user's settings: say so, plainly
             self.log(types.MessageType.Error, f"shapelint: {e}")
             return
         except Exception as e:  # noqa: BLE001 - a bug of ours must not end the server
@@ -283,8 +284,9 @@ def make_server() -> ShapelintServer:
     def watched(ls: ShapelintServer, params: types.DidChangeWatchedFilesParams) -> None:
         """A pyproject.toml or a .py file changed on disk: check the open documents again
         (the session notices what changed: settings, or files it had read)."""
-        for uri in list(ls.analyses):
-            ls.schedule(uri, 0, cascade=False)
+        for uri in list(ls.workspace.text_documents):
+            if _path(uri) is not None:
+                ls.schedule(uri, 0, cascade=False)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
     def code_action(ls: ShapelintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
