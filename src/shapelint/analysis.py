@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
-from .findings import KIND_TO_CODE, Edit, Finding, Fix
+from .findings import KIND_TO_CODE, Edit, Finding, Fix, Related
 from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Note, Site, Tensor, walk_modules
@@ -179,7 +179,16 @@ def to_finding(failure: Failure, site: Site, note: object, call: Optional[Site])
             fix = Fix(f"use {failure.arg}={content}", (Edit(content, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1),))
         else:  # the value is computed or passed in: editing it here may break other models
             message += f" ({failure.arg} comes from `{info.module.code_for_node(site.node)}`: change it where that is set)"
-    return Finding(KIND_TO_CODE[failure.kind], message, info.filename, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, fix)
+    return Finding(KIND_TO_CODE[failure.kind], message, info.filename, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, fix, related=_producer(note, info))
+
+
+def _producer(note: object, here: ModuleInfo) -> Tuple[Related, ...]:
+    """Where the refused tensor was made, when the note knows (an editor links to it)."""
+    if not isinstance(note, Note) or note.site is None:
+        return ()
+    where = note.site.info.positions[note.site.node]
+    text = f"the input is produced here ({note.text(here)})"
+    return (Related(text, note.site.info.filename, where.start.line, where.start.column + 1, where.end.line, where.end.column + 1),)
 
 
 def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None) -> List[Trace]:

@@ -108,6 +108,7 @@ def _parser() -> _Parser:
     shapes.add_argument("--python", metavar="PATH", help=_PYTHON_HELP)
     rule = sub.add_parser("rule", help="list the rules, or explain one")
     rule.add_argument("code", nargs="?")
+    sub.add_parser("lsp", help="run the language server over stdio (needs the extra: pip install 'shapelint[lsp]')")
     return parser
 
 
@@ -284,6 +285,15 @@ def _rule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lsp() -> int:
+    try:  # pygls is an optional extra: `check` must not need it, nor pay for importing it
+        from .lsp.server import main as serve
+    except ImportError as e:
+        print(f"shapelint: error: the language server needs pygls ({e}); install it with: pip install 'shapelint[lsp]'", file=sys.stderr)
+        return 2
+    return serve()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))  # interpreting nested code recurses
     try:
@@ -294,6 +304,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _shapes(args)
         if args.command == "rule":
             return _rule(args)
+        if args.command == "lsp":
+            return _lsp()
         _parser().print_help(sys.stderr)
         return 2
     except UsageError as e:

@@ -216,3 +216,4 @@ class Finder:
         for f in trail:
             self._by_folder[f] = found
         return found
+

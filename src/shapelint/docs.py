@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import List
+from pathlib import Path
+from typing import List, Optional
 from urllib.parse import urlsplit
 
 from .findings import RULES
@@ -32,6 +33,17 @@ def anchor(code: str) -> str:
 def rule_url(code: str) -> str:
     """The link to a rule's documentation (relative while :data:`PROJECT_URL` is empty)."""
     return f"{PROJECT_URL}{RULES_DOC}#{anchor(code)}"
+
+
+def rule_link(code: str) -> Optional[str]:
+    """An absolute link to a rule's documentation for a client that opens it (the language
+    server's ``codeDescription``): the published page when :data:`PROJECT_URL` is set, else
+    ``docs/rules.md`` of the checkout this package runs from, else none."""
+    url = rule_url(code)
+    if is_absolute(url):
+        return url
+    local = Path(__file__).resolve().parents[2] / RULES_DOC
+    return f"{local.as_uri()}#{anchor(code)}" if local.is_file() else None
 
 
 def is_absolute(url: str) -> bool:

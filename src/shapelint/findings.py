@@ -22,6 +22,18 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding concerns (the layer that produced the refused shape)."""
+
+    message: str
+    filename: str
+    row: int  # 1-based
+    column: int  # 1-based
+    end_row: int
+    end_column: int
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     message: str
@@ -32,6 +44,7 @@ class Finding:
     end_column: int
     fix: Optional[Fix] = None
     severity: str = "error"
+    related: Tuple[Related, ...] = ()
 
     @property
     def name(self) -> str:

@@ -51,12 +51,23 @@ def _offsets(lines: List[str]) -> List[int]:
 def fix_file(path: Path, findings: Sequence[Finding]) -> Optional[FixedFile]:
     """The file with its findings' fixes applied, or None when there is nothing to apply
     (no fix, or the result would not parse)."""
-    fixable = [f for f in findings if f.fix is not None and f.fix.edits]
-    if not fixable:
+    if not any(f.fix is not None and f.fix.edits for f in findings):
         return None
     original = path.read_bytes()
     encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
     text = original.decode(encoding)
+    fixed = fix_text(text, findings, str(path))
+    if fixed is None:
+        return None
+    return FixedFile(path, original, text, fixed[0], fixed[1], encoding)
+
+
+def fix_text(text: str, findings: Sequence[Finding], filename: str = "<source>") -> Optional[Tuple[str, Tuple[Finding, ...]]]:
+    """(the text with the fixes applied, the findings fixed), or None when there is nothing
+    safe to apply.  The editor's quick fix asks this of one finding: an offer made only here."""
+    fixable = [f for f in findings if f.fix is not None and f.fix.edits]
+    if not fixable:
+        return None
     lines = text.splitlines(keepends=True)
     starts = _offsets(lines)
 
@@ -79,10 +90,10 @@ def fix_file(path: Path, findings: Sequence[Finding]) -> Optional[FixedFile]:
     for a, b, e in sorted(edits, key=lambda s: -s[0]):
         new = new[:a] + e.content + new[b:]
     try:
-        python_tree(new, str(path))
+        python_tree(new, filename)
     except (SyntaxError, ValueError, RecursionError):
         return None  # never leave code that does not parse
-    return FixedFile(path, original, text, new, tuple(applied), encoding)
+    return new, tuple(applied)
 
 
 def plan(findings: Sequence[Finding]) -> Dict[str, FixedFile]:

@@ -69,6 +69,19 @@ def add_noqa(path: Path, findings: Iterable[Finding]) -> int:
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     bom = encoding == "utf-8-sig"
     text = data.decode(encoding)
+    lines = noqa_lines(text, wanted)
+    if lines:
+        new_lines = text.splitlines(keepends=True)
+        for row, line in lines.items():
+            new_lines[row - 1] = line
+        new = "".join(new_lines).encode("utf-8" if bom else encoding)
+        write_atomically(path, (b"\xef\xbb\xbf" if bom and not new.startswith(b"\xef\xbb\xbf") else b"") + new, data)
+    return len(lines)
+
+
+def noqa_lines(text: str, wanted: Dict[int, Set[str]]) -> Dict[int, str]:
+    """Line number -> that line (with its ending) once ``# noqa: CODES`` names the codes
+    wanted on it, for the lines that change (``--add-noqa`` and the editor's action)."""
     lines = text.splitlines(keepends=True)
     inside_string: Set[int] = set()  # lines that end inside a multi-line string: no comment can go there
     comments: Dict[int, tokenize.TokenInfo] = {}
@@ -77,7 +90,7 @@ def add_noqa(path: Path, findings: Iterable[Finding]) -> int:
             inside_string.update(range(tok.start[0], tok.end[0]))
         elif tok.type == tokenize.COMMENT:
             comments[tok.start[0]] = tok
-    changed = 0
+    out: Dict[int, str] = {}
     for row, codes in sorted(wanted.items()):
         if row > len(lines) or row in inside_string:
             continue
@@ -95,12 +108,8 @@ def add_noqa(path: Path, findings: Iterable[Finding]) -> int:
             body = body[:start] + f"# noqa: {', '.join(sorted(have | codes))}" + body[end:]
         else:
             body = body + f"  # noqa: {', '.join(sorted(codes))}"
-        lines[row - 1] = body + ending
-        changed += 1
-    if changed:
-        new = "".join(lines).encode("utf-8" if bom else encoding)
-        write_atomically(path, (b"\xef\xbb\xbf" if bom and not new.startswith(b"\xef\xbb\xbf") else b"") + new, data)
-    return changed
+        out[row] = body + ending
+    return out
 
 
 def write_atomically(path: Path, data: bytes, expected: bytes) -> None:

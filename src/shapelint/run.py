@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from .cache import Cache
-from .findings import Edit, Finding, Fix
+from .findings import Edit, Finding, Fix, Related
 
 if TYPE_CHECKING:
     from .engine import InputSpecs
@@ -42,7 +42,8 @@ class Outcome:
             fix = f.pop("fix")
             if fix is not None:
                 fix = Fix(fix["message"], tuple(Edit(**e) for e in fix["edits"]))
-            findings.append(Finding(fix=fix, **f))
+            related = tuple(Related(**r) for r in f.pop("related", ()))
+            findings.append(Finding(fix=fix, related=related, **f))
         return cls(filename, findings, list(data["warnings"]), [], True)
 
 

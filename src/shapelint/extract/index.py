@@ -268,6 +268,10 @@ class ProjectIndex:
             self._by_path[key] = None
             return None
 
+    def loaded(self) -> Dict[Path, ModuleInfo]:
+        """The files parsed so far, by resolved path."""
+        return {k: i for k, i in self._by_path.items() if i is not None}
+
     def add(self, path: Path, source: str, module: cst.Module, library: bool = False) -> ModuleInfo:
         """Register a file parsed elsewhere (each file is parsed once)."""
         key = path.resolve()
@@ -324,6 +328,26 @@ class ProjectIndex:
                         seen[id(found)] = found
                         todo.append(found)
         return list(seen.values())
+
+    def forget(self, paths: Set[Path]) -> Set[Path]:
+        """Drop the files at ``paths`` and every module that reaches them through its
+        imports (what it read of them is stale), so that they are parsed again when next
+        needed; returns the files dropped.  A long-lived index (the editor's) calls this
+        when a buffer or a file on disk changes."""
+        keys = {p.resolve() for p in paths}
+        stale = {id(i) for k, i in self._by_path.items() if k in keys and i is not None}
+        if stale:
+            for info in [i for i in self._by_path.values() if i is not None and id(i) not in stale]:
+                if any(id(dep) in stale for dep in self.dependencies(info)):
+                    stale.add(id(info))
+        dropped = {k for k, i in self._by_path.items() if k in keys or (i is not None and id(i) in stale)}
+        for key in dropped:
+            del self._by_path[key]
+        # names that resolved to a dropped module, or to nothing (the file may exist now)
+        self._by_name = {n: i for n, i in self._by_name.items() if i is not None and id(i) not in stale}
+        self._star.clear()
+        self.memo.clear()
+        return dropped
 
     def _may_export(self, dotted_name: str, name: str, seen: Optional[Set[str]] = None) -> bool:
         """A cheap test on the text before a parse: a module that never mentions ``name``, and

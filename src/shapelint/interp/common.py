@@ -87,6 +87,9 @@ class Row:
     output_shape: Any
     params: Optional[int]
     macs: Optional[int]
+    # the module calls written in forward code that led here, outermost first (the editor's
+    # hover and inlay hints find a row by its call); one Site object per call made
+    calls: Tuple[Site, ...] = ()
 
     @property
     def line(self) -> int:

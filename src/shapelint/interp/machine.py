@@ -80,6 +80,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self.names: Dict[int, str] = {}  # id(ModuleObj) -> named_modules name, during forward
         self._globals_busy: set = set()
         self.current_site: Optional[Site] = None  # the call a library builtin is answering
+        self.module_calls: List[Site] = []  # the module calls under way, outermost first (rows record them)
         self._strings: Dict[int, Tuple[Any, Any]] = {}
         # SHP009 reports an assert only on a path that certainly runs, from shapes that are facts:
         self.undecided = 0  # > 0 inside a branch of an undecided `if` or a `try` body

@@ -291,6 +291,15 @@ class TorchCalls:
         return Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
 
     def call_module(self, obj: ModuleObj, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], builtin_forward: bool = False) -> Any:
+        if site is None:
+            return self._call_module(obj, args, kwargs, site, builtin_forward)
+        self.module_calls.append(Site(site.info, site.node))  # a Site of its own: one per call made
+        try:
+            return self._call_module(obj, args, kwargs, site, builtin_forward)
+        finally:
+            self.module_calls.pop()
+
+    def _call_module(self, obj: ModuleObj, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], builtin_forward: bool = False) -> Any:
         if obj.kind == "leaf" or (obj.kind == "leaf-subclass" and (builtin_forward or obj.cls is None or self.find_method(obj.cls, "forward") is None)):
             return self.call_leaf(obj, args)
         if obj.kind == "sequential" or (obj.container == "sequential" and (builtin_forward or obj.cls is None or self.find_method(obj.cls, "forward") is None)):
@@ -339,7 +348,7 @@ class TorchCalls:
             name, obj.type_name, obj.site,
             shown(x.shape, x.assumed) if isinstance(x, Tensor) else None,
             shown(first.shape, first.assumed) if isinstance(first, Tensor) else None,
-            params, macs,
+            params, macs, tuple(self.module_calls),
         ))
 
     def run_sequential(self, obj: ModuleObj, x: Any) -> Any:
@@ -351,7 +360,7 @@ class TorchCalls:
         if not obj.children and name is not None and obj.complete:  # an empty Sequential: an identity leaf
             shape = x.shape if isinstance(x, Tensor) else None
             shape = shown(shape, x.assumed) if isinstance(x, Tensor) else None
-            self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, shape, 0, 0))
+            self.reporter.rows.append(Row(name, obj.type_name, obj.site, shape, shape, 0, 0, tuple(self.module_calls)))
         for child in obj.children.values():
             x = self.call_module(child, [x], {}, None)
         return x
@@ -377,7 +386,7 @@ class TorchCalls:
             if obj.bind_failure is not None:
                 self.fail_module(obj, obj.bind_failure, "")
             if name is not None:
-                self.reporter.rows.append(Row(name, obj.type_name, obj.site, shown(shape, given), None, spec.params(cfg) if spec and cfg else None, None))
+                self.reporter.rows.append(Row(name, obj.type_name, obj.site, shown(shape, given), None, spec.params(cfg) if spec and cfg else None, None, tuple(self.module_calls)))
             return Tensor(None)
         assumed = _assumed(*[a for a in args if isinstance(a, Tensor)])
         if shape is None and isinstance(x, Tensor):
@@ -392,7 +401,7 @@ class TorchCalls:
         assumed = assumed | _after(res)
         if name is not None:
             macs = spec.macs(cfg, inputs, res.shape) if res.failure is None and not assumed & RANK_FLAGS else None  # per sample: needs the rank
-            self.reporter.rows.append(Row(name, obj.type_name, obj.site, shown(shape, assumed), shown(res.shape, assumed), spec.params(cfg), macs))
+            self.reporter.rows.append(Row(name, obj.type_name, obj.site, shown(shape, assumed), shown(res.shape, assumed), spec.params(cfg), macs, tuple(self.module_calls)))
         label = name or obj.type_name
         note = Note(f"from {label}, line {{line}}", obj.site)
         if res.outputs is not None:  # several tensors: the same nesting of tuples

@@ -10,33 +10,33 @@ from ..layers import Shape
 from . import finding_dict
 
 
-def _shape(shape: Optional[Sequence[Any]]) -> str:
+def format_shape(shape: Optional[Sequence[Any]]) -> str:
     if shape is None:
         return "?"
     return "[" + ", ".join("?" if d is None else "..." if d is Ellipsis else str(d) for d in shape) + "]"
 
 
-def _num(n: Optional[int]) -> str:
+def format_count(n: Optional[int]) -> str:
     return "?" if n is None else f"{n:,}"
 
 
 def table(traces: Sequence[Trace]) -> str:
     out: List[str] = []
     for t in traces:
-        rows = [(f"{r.name} ({r.type})", str(r.line), _shape(r.input_shape), _shape(r.output_shape), "--" if r.params == 0 else _num(r.params), "--" if r.macs == 0 else _num(r.macs)) for r in t.rows]
+        rows = [(f"{r.name} ({r.type})", str(r.line), format_shape(r.input_shape), format_shape(r.output_shape), "--" if r.params == 0 else format_count(r.params), "--" if r.macs == 0 else format_count(r.macs)) for r in t.rows]
         head = ("Layer (type)", "Line", "Input Shape", "Output Shape", "Param #", "Mult-Adds")
         widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(6)]
         rule_len = sum(widths) + 2 * 5
-        out.append(f"{t.model} ({t.filename}:{t.line})  input {_shape(t.input)}")
+        out.append(f"{t.model} ({t.filename}:{t.line})  input {format_shape(t.input)}")
         out.append("=" * rule_len)
         out.append(_line(head, widths))
         out.append("=" * rule_len)
         for r in rows:
             out.append(_line(r, widths))
         out.append("=" * rule_len)
-        out.append(f"Total params: {_num(t.params)}")
-        out.append(f"Total mult-adds per sample: {_num(t.macs)}")
-        out.append(f"Output shape: {_shape(t.output)}")
+        out.append(f"Total params: {format_count(t.params)}")
+        out.append(f"Total mult-adds per sample: {format_count(t.macs)}")
+        out.append(f"Output shape: {format_shape(t.output)}")
         if not t.complete:
             out.append("Note: parts of this model could not be followed; unknown values are shown as ?")
         lost = t.not_followed
