@@ -225,6 +225,8 @@ class Reader:
                 env[name] = UNKNOWN
         elif isinstance(small, cst.Expr):
             self.value(small.value, env)
+        elif isinstance(small, cst.Assert):  # a test's ``assert net(x).shape == ...``
+            self.value(small.test, env)
         elif top and isinstance(small, (cst.Import, cst.ImportFrom)):
             pass  # the file's own imports: the interpreter resolves those names itself
         elif isinstance(small, cst.Import):
