@@ -89,7 +89,7 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     result.declared = declared
     undeclared = [cls for cls in classes if declared[cls.name] is None]
     if undeclared:  # the lowest precedence: what the code itself states
-        mined, result.read = stated_inputs(index, info, undeclared, _project_root(info), started + FILE_SECONDS / 2)
+        mined, result.read = stated_inputs(index, info, undeclared, _project_root(info), started + FILE_SECONDS / 2, tree)
         result.stated = {cls.name: mined[k] for cls in undeclared if (k := class_key(cls.info, cls.name)) in mined}
     seen = set()
     for trace in analyse(index, info, declared, deadline=started + FILE_SECONDS, stated=result.stated):

@@ -10,6 +10,8 @@ interpreter's own evaluation of constants, under a step budget and a deadline.
 
 from __future__ import annotations
 
+import ast
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,11 +53,15 @@ class StatedInput:
 
 @dataclass
 class _Instance:
-    """A model object the scanned code built: ``Net(num_classes=10)``."""
+    """A model object the scanned code built: ``Net(num_classes=10)``.  Its constructor
+    arguments are evaluated only if it is called on a tensor: most scripts build models
+    they never call in a way that states anything."""
 
     key: Tuple[str, str]
-    args: Tuple[Any, ...]
-    kwargs: Tuple[Tuple[str, Any], ...]
+    call: cst.Call
+    env: Dict[str, Any]  # the names as they were bound at the call
+    built: Optional[Tuple[Tuple[Any, ...], Tuple[Tuple[str, Any], ...]]] = None
+    done: bool = False
 
 
 @dataclass
@@ -63,6 +69,17 @@ class _Qual:
     """A name a function-level import binds: ``from torchinfo import summary``."""
 
     qualname: str
+
+
+@dataclass
+class _Lazy:
+    """An assigned value, evaluated only if a stated call needs it: most of what a script
+    computes (data, optimisers, other models) is never looked at."""
+
+    node: cst.BaseExpression
+    env: Dict[str, Any]  # the names as they were bound at the assignment
+    value: Any = None
+    done: bool = False
 
 
 @dataclass
@@ -141,16 +158,24 @@ class Reader:
         self.deadline = deadline
 
     # ------------------------------------------------------------------ scopes
-    def read(self, info: ModuleInfo) -> None:
+    def read(self, info: ModuleInfo, tree: Optional[ast.Module] = None) -> None:
         from ..interp.common import Budget
 
         self.info = info
+        # the names this file binds to the classes checked: a scope without one states nothing
+        self.classes = {c.name for c in self.targets.values()}
+        self.names = self.classes | {local for local, (_, name) in info.from_imports.items() if name in self.classes}
         env: Dict[str, Any] = {}
+        top_text, fn_texts = _scope_texts(info.source, tree)
         try:
-            self.block(info.module.body, env, top=True)
-            for fn in _functions(info.module):
+            if _mentions(top_text, self.names):
+                self.block(info.module.body, env, top=True)
+            instances = {k for k, v in env.items() if isinstance(v, _Instance)}
+            for fn, text in zip(_functions(info.module), fn_texts):
                 if time.monotonic() > self.deadline:
                     return
+                if not _mentions(text, self.names | instances):
+                    continue
                 local = dict(env)
                 for p in _params(fn):
                     local[p] = UNKNOWN
@@ -255,24 +280,37 @@ class Reader:
                 env[name] = UNKNOWN
 
     # ------------------------------------------------------------------ expressions
-    def frame(self, env: Dict[str, Any]) -> Any:
+    def frame(self, env: Dict[str, Any], needed: set) -> Any:
+        """The interpreter's frame for an expression using ``needed``: those names are
+        evaluated now; the others only hide the module's globals of the same name."""
         from ..interp.common import Frame
 
-        plain = {k: (UNKNOWN if isinstance(v, (_Instance, _Qual)) else v) for k, v in env.items()}
+        plain: Dict[str, Any] = {}
+        for k, v in env.items():
+            if isinstance(v, _Lazy):
+                v = self.force(v) if k in needed else UNKNOWN
+            plain[k] = UNKNOWN if isinstance(v, (_Instance, _Qual)) else v
         return Frame(self.info, plain, phase="init")
+
+    def force(self, lazy: _Lazy) -> Any:
+        if not lazy.done:
+            lazy.done, lazy.value = True, UNKNOWN  # a value defined through itself is unknown
+            lazy.value = self.eval(lazy.node, lazy.env)
+        return lazy.value
 
     def eval(self, node: cst.BaseExpression, env: Dict[str, Any]) -> Any:
         from ..interp.common import Budget
 
         try:
-            return self.machine.eval(node, self.frame(env))
+            return self.machine.eval(node, self.frame(env, set(_target_names(node))))
         except (Budget, RecursionError):
             raise
         except Exception:  # noqa: BLE001 - an odd expression states nothing; it must not stop the check
             return UNKNOWN
 
     def value(self, node: cst.BaseExpression, env: Dict[str, Any]) -> Any:
-        """The expression's value; every model call inside it is recorded on the way."""
+        """The expression's value, evaluated when needed; every model call inside it is
+        recorded on the way."""
         visitor = _Calls()
         node.visit(visitor)
         for call in visitor.calls:
@@ -280,7 +318,7 @@ class Reader:
         inst = self.instance(node, env)
         if inst is not None:
             return inst
-        return self.eval(node, env)
+        return _Lazy(node, dict(env))
 
     def instance(self, node: cst.BaseExpression, env: Dict[str, Any]) -> Optional[_Instance]:
         """The model object an expression stands for, if it is one of the checked classes."""
@@ -296,7 +334,12 @@ class Reader:
             return self.instance(func.value, env)
         if self.qualname(func, env) in _WRAPPERS and node.args:
             return self.instance(node.args[0].value, env)
-        if isinstance(func, cst.Name) and isinstance(env.get(func.value), (_Instance, _Qual)):
+        # the checked classes are reached only through the names bound to them (``Net``,
+        # ``from pkg.net import Net as N``) or as a module's attribute (``models.Net``)
+        if isinstance(func, cst.Name):
+            if func.value in env or func.value not in self.names:
+                return None
+        elif not (isinstance(func, cst.Attribute) and func.attr.value in self.classes):
             return None
         callee = self.eval(func, env)
         if not isinstance(callee, ClassRef):
@@ -304,13 +347,30 @@ class Reader:
         key = class_key(callee.info, callee.name)
         if key not in self.targets:
             return None
-        args, kwargs, _ = self.machine.eval_args(node, self.frame(env))
-        if args is None or any(isinstance(a.value, cst.Call) and self.instance(a.value, env) for a in node.args):
+        return _Instance(key, node, dict(env))
+
+    def arguments(self, inst: _Instance) -> Optional[Tuple[Tuple[Any, ...], Tuple[Tuple[str, Any], ...]]]:
+        """The constructor arguments as written, evaluated; None when they cannot be bound
+        (``Net(**cfg)`` with ``cfg`` unknown, a model built from another model object)."""
+        from ..interp.common import Budget
+        if inst.done:
+            return inst.built
+        inst.done = True
+        node, env = inst.call, inst.env
+        if any(isinstance(a.value, cst.Call) and self.instance(a.value, env) for a in node.args):
             return None
-        if not all(_constant(a) or a is UNKNOWN for a in list(args) + list(kwargs.values())):
-            args = [a if _constant(a) else UNKNOWN for a in args]
-            kwargs = {k: (v if _constant(v) else UNKNOWN) for k, v in kwargs.items()}
-        return _Instance(key, tuple(args), tuple(sorted(kwargs.items())))
+        try:
+            args, kwargs, _ = self.machine.eval_args(node, self.frame(env, set(_target_names(node))))
+        except (Budget, RecursionError):
+            raise
+        except Exception:  # noqa: BLE001 - arguments we cannot read state nothing
+            return None
+        if args is None:
+            return None
+        args = [a if _constant(a) else UNKNOWN for a in args]
+        kwargs = {k: (v if _constant(v) else UNKNOWN) for k, v in kwargs.items()}
+        inst.built = (tuple(args), tuple(sorted(kwargs.items())))
+        return inst.built
 
     def qualname(self, node: cst.BaseExpression, env: Dict[str, Any]) -> Optional[str]:
         """``summary`` -> ``torchinfo.summary`` through the file's (or the function's) imports."""
@@ -367,9 +427,12 @@ class Reader:
     def state(self, inst: _Instance, shape: Optional[Shape], call: cst.Call) -> None:
         if shape is None:
             return
+        built = self.arguments(inst)
+        if built is None:
+            return
         line = self.info.line(call)
         source = f"{self.label}:{line}" if self.label else f"the call at line {line}"
-        self.found.add(inst.key, StatedInput(shape, source, inst.args, inst.kwargs, built=True))
+        self.found.add(inst.key, StatedInput(shape, source, built[0], built[1], built=True))
 
 
 # ---------------------------------------------------------------------- syntax helpers
@@ -412,6 +475,36 @@ def _target_names(node: cst.CSTNode) -> List[str]:
 
     node.visit(V())
     return out
+
+
+def _mentions(text: str, names: set) -> bool:
+    return bool(names) and re.search(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b", text) is not None
+
+
+def _scope_texts(source: str, tree: Optional[ast.Module] = None) -> Tuple[str, List[str]]:
+    """The text of the top-level code outside definitions, and of each function
+    ``_functions`` yields, in its order: Python's own parser finds them far faster than a
+    walk over the CST, and a scope that names no checked class is not read at all."""
+    try:
+        tree = tree or ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source, []
+    lines = source.splitlines()
+
+    def text(node: ast.stmt) -> str:
+        return "\n".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
+
+    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    top, fns = [], []
+    for stmt in tree.body:
+        if isinstance(stmt, funcs):
+            fns.append(text(stmt))
+        elif isinstance(stmt, ast.ClassDef):
+            if stmt.name.startswith("Test"):
+                fns.extend(text(inner) for inner in stmt.body if isinstance(inner, funcs))
+        else:
+            top.append(text(stmt))
+    return "\n".join(top), fns
 
 
 def _bound_in(body: Sequence[cst.CSTNode]) -> set:
@@ -488,7 +581,7 @@ def test_files(root: Path) -> List[Path]:
     return out[:MAX_TEST_LISTED]
 
 
-def _mentions(path: Path, words: Sequence[str]) -> bool:
+def _file_mentions(path: Path, words: Sequence[str]) -> bool:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -499,8 +592,9 @@ def _mentions(path: Path, words: Sequence[str]) -> bool:
 Mined = Dict[Tuple[str, str], List[StatedInput]]
 
 
-def stated_inputs(index: ProjectIndex, info: ModuleInfo, classes: Sequence[Any], root: Optional[Path], deadline: float) -> Tuple[Mined, List[str]]:
-    """Stated inputs per class key, and the test files read (the cache must watch them)."""
+def stated_inputs(index: ProjectIndex, info: ModuleInfo, classes: Sequence[Any], root: Optional[Path], deadline: float, tree: Optional[ast.Module] = None) -> Tuple[Mined, List[str]]:
+    """Stated inputs per class key, and the test files read (the cache must watch them);
+    ``tree`` is Python's own parse of ``info``, when the caller has it."""
     from .stated_forward import forward_statements
 
     found = _Found()
@@ -508,7 +602,7 @@ def stated_inputs(index: ProjectIndex, info: ModuleInfo, classes: Sequence[Any],
     for cls in classes:
         for item in forward_statements(index, cls):
             found.add(class_key(cls.info, cls.name), item)
-    Reader(index, targets, found, "", min(deadline, time.monotonic() + TEST_SECONDS)).read(info)
+    Reader(index, targets, found, "", min(deadline, time.monotonic() + TEST_SECONDS)).read(info, tree)
     read: List[str] = []
     if root is not None and info.path is not None and time.monotonic() < deadline:
         stem = info.path.stem if info.path.stem != "__init__" else info.path.parent.name
@@ -522,7 +616,7 @@ def stated_inputs(index: ProjectIndex, info: ModuleInfo, classes: Sequence[Any],
             if path.resolve() == info.path.resolve():
                 continue
             names = [c.name for c in classes if class_key(c.info, c.name) not in found.out]
-            if not names or not _mentions(path, [stem]) or not any(_mentions(path, [n]) for n in names):
+            if not names or not _file_mentions(path, [stem]) or not any(_file_mentions(path, [n]) for n in names):
                 continue
             parsed += 1
             test_info = index.load(path)
