@@ -153,6 +153,23 @@ NOTHING = [
         m = other()
         m(torch.randn(1, 3, 8, 8))
         """, "", ""),
+    ("layer-replaced-after-build", """
+        net = Net()
+        net.body = torch.nn.Identity()
+        net(torch.randn(1, 3, 4, 4))
+        """, "", ""),
+    ("handed-to-other-code", """
+        def shrink(model):
+            model.body = torch.nn.Identity()
+        net = Net().eval()
+        shrink(net)
+        net(torch.randn(1, 3, 4, 4))
+        """, "", ""),
+    ("forward-hook", """
+        net = Net()
+        net.register_forward_pre_hook(lambda m, args: torch.zeros(1, 3, 64, 64))
+        net(torch.randn(1, 3, 4, 4))
+        """, "", ""),
     ("lambda-not-called", "f = lambda: Net()(torch.randn(1, 3, 8, 8))\n", "", ""),
     ("size-from-outside", """
         import sys

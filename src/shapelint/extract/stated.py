@@ -37,6 +37,13 @@ _TAKES_INPUT = {
 }
 # methods that return the module itself
 _SAME_MODULE = {"eval", "train", "to", "cuda", "cpu", "float", "requires_grad_", "share_memory"}
+# methods that leave the module's layers as they are
+_KEEPS_LAYERS = _SAME_MODULE | {
+    "forward", "load_state_dict", "state_dict", "parameters", "named_parameters", "buffers", "modules",
+    "named_modules", "children", "named_children", "zero_grad", "half", "double", "bfloat16", "type",
+}
+# callees that may be given a model without changing it
+_READ_ONLY = {"print", "len", "repr", "str", "id", "type", "isinstance", "hash", "sum", "summary"}
 _WRAPPERS = {"torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel"}
 
 
@@ -275,7 +282,7 @@ class Reader:
     def bind(self, target: cst.BaseExpression, value: Any, env: Dict[str, Any]) -> None:
         if isinstance(target, cst.Name):
             env[target.value] = value
-        else:  # unpacking, attributes, subscripts: what they bind is not followed
+        else:  # unpacking, attributes (``net.fc = ...`` changes the model), subscripts: not followed
             for name in _target_names(target):
                 env[name] = UNKNOWN
 
@@ -315,10 +322,27 @@ class Reader:
         node.visit(visitor)
         for call in visitor.calls:
             self.record(call, env)
+        for call in visitor.calls:
+            self.forget_changed(call, env)
         inst = self.instance(node, env)
         if inst is not None:
             return inst
         return _Lazy(node, dict(env))
+
+    def forget_changed(self, call: cst.Call, env: Dict[str, Any]) -> None:
+        """A model handed to other code (``replace_head(net)``) or changed through a method
+        (``net.add_module(...)``, a forward hook) may no longer be the class as written:
+        later calls of it state nothing."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and isinstance(env.get(func.value.value), _Instance):
+            if func.attr.value not in _KEEPS_LAYERS:
+                env[func.value.value] = UNKNOWN
+        qual = self.qualname(func, env) or ""
+        if qual in _TAKES_INPUT or qual in _WRAPPERS or qual.rpartition(".")[2] in _READ_ONLY or (isinstance(func, cst.Name) and func.value in _READ_ONLY):
+            return
+        for arg in call.args:
+            if isinstance(arg.value, cst.Name) and isinstance(env.get(arg.value.value), _Instance):
+                env[arg.value.value] = UNKNOWN
 
     def instance(self, node: cst.BaseExpression, env: Dict[str, Any]) -> Optional[_Instance]:
         """The model object an expression stands for, if it is one of the checked classes."""
