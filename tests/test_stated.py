@@ -85,6 +85,7 @@ STATED = [
         """, "", "", (1, 3, 9, 9), {}, "the call at line"),
     ("jaxtyping", "", ': Float[Tensor, "b 3 12 12"]', "", ("b", 3, 12, 12), {}, "forward's jaxtyping annotation"),
     ("jaxtyping-as-string", "", ': "Float[Tensor, \'batch 3 6 6\']"', "", ("batch", 3, 6, 6), {}, "forward's jaxtyping annotation"),
+    ("forward-docstring", "", "", '"""Runs the body.\n\nInput: (2, 3, 10, 10)\n"""', (2, 3, 10, 10), {}, "forward's docstring"),
     ("assert-full-shape", "", "", "assert x.shape == (4, 3, 6, 6)", (4, 3, 6, 6), {}, "the assert at line"),
     ("assert-tail", "", "", "assert x.shape[1:] == (3, 14, 14), 'CIFAR crops'", ("N", 3, 14, 14), {}, "the assert at line"),
     ("assert-rank-and-dims", "", "", """
@@ -176,6 +177,9 @@ NOTHING = [
         n = int(sys.argv[1])
         Net()(torch.randn(n, n, n, n))
         """, "", ""),
+    ("docstring-names-only", "", "", '"""Input: (N, C, H, W)"""'),
+    ("docstring-two-inputs", "", "", '"""Input: (N, 3, 8, 8)\nInput: (N, 3, 64, 64)\n"""'),
+    ("docstring-in-prose", "", "", '"""Works on any input: (N, 3, 8, 8) crops or larger."""'),
     ("jaxtyping-any-rank", "", ': Float[Tensor, "*batch 3 h w"]', ""),
     ("jaxtyping-only-names", "", ': Float[Tensor, "b c h w"]', ""),
     ("assert-after-use", "", "", """

@@ -38,7 +38,34 @@ def forward_statements(index: ProjectIndex, cls: Any) -> List[Any]:
     asserted = _asserts(fwd, first.name.value, cls.info)
     if asserted is not None:
         out.append(StatedInput(asserted[0], f"the assert at line {asserted[1]}"))
+    for where, node in (("forward's docstring", fwd), ("the class docstring", cls.node)):
+        shape = _docstring_dims(node)
+        if shape is not None:
+            out.append(StatedInput(shape, where))
+            break
     return out
+
+
+# ``Input: (N, 1, 28, 28)`` on a line of its own in a docstring; nothing looser is read
+_DOC_INPUT = re.compile(r"^\s*(?:input|input shape|input size)\s*:\s*[\(\[]([^\)\]\n]*)[\)\]]\s*\.?\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _docstring_dims(node: Any) -> Optional[Shape]:
+    doc = node.get_docstring(clean=True)
+    if not doc:
+        return None
+    found = _DOC_INPUT.findall(doc)
+    if len(found) != 1:
+        return None  # none, or several lines that may describe different things
+    dims: List[Dim] = []
+    for word in (w.strip() for w in found[0].split(",")):
+        if word.isdigit() and int(word) > 0:
+            dims.append(int(word))
+        elif _JAX_DIM.match(word):
+            dims.append(word)
+        else:
+            return None  # ``H*W``, ``...``: not a plain shape
+    return _usable(tuple(dims))
 
 
 def _forward(node: cst.ClassDef) -> Optional[cst.FunctionDef]:
