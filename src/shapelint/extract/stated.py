@@ -334,9 +334,10 @@ class Reader:
         (``net.add_module(...)``, a forward hook) may no longer be the class as written:
         later calls of it state nothing."""
         func = call.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and isinstance(env.get(func.value.value), _Instance):
-            if func.attr.value not in _KEEPS_LAYERS:
-                env[func.value.value] = UNKNOWN
+        method = func.attr.value if isinstance(func, cst.Attribute) else ""
+        owner = func.value if isinstance(func, cst.Attribute) else None
+        if isinstance(owner, cst.Name) and isinstance(env.get(owner.value), _Instance) and method not in _KEEPS_LAYERS:
+            env[owner.value] = UNKNOWN
         qual = self.qualname(func, env) or ""
         if qual in _TAKES_INPUT or qual in _WRAPPERS or qual.rpartition(".")[2] in _READ_ONLY or (isinstance(func, cst.Name) and func.value in _READ_ONLY):
             return
