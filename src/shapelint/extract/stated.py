@@ -607,11 +607,12 @@ def test_files(root: Path) -> List[Path]:
 
 
 def _file_mentions(path: Path, words: Sequence[str]) -> bool:
+    """Whether the file's text holds any of ``words``: a cheap filter before parsing it."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return all(w in text for w in words)
+    return any(w in text for w in words)
 
 
 Mined = Dict[Tuple[str, str], List[StatedInput]]
@@ -630,7 +631,8 @@ def stated_inputs(index: ProjectIndex, info: ModuleInfo, classes: Sequence[Any],
     Reader(index, targets, found, "", min(deadline, time.monotonic() + TEST_SECONDS)).read(info, tree)
     read: List[str] = []
     if root is not None and info.path is not None and time.monotonic() < deadline:
-        stem = info.path.stem if info.path.stem != "__init__" else info.path.parent.name
+        # a test reaches the class through its module or its package (a re-export)
+        modules = [info.path.stem, info.path.parent.name] if info.path.stem != "__init__" else [info.path.parent.name]
         budget_end = min(deadline, time.monotonic() + TEST_SECONDS)
         files = test_files(root)
         read = [str(f) for f in files] + [str(d) for d in (root / "tests", root / "test", root) if d.is_dir()]
@@ -641,7 +643,7 @@ def stated_inputs(index: ProjectIndex, info: ModuleInfo, classes: Sequence[Any],
             if path.resolve() == info.path.resolve():
                 continue
             names = [c.name for c in classes if class_key(c.info, c.name) not in found.out]
-            if not names or not _file_mentions(path, [stem]) or not any(_file_mentions(path, [n]) for n in names):
+            if not names or not _file_mentions(path, names) or not _file_mentions(path, modules):
                 continue
             parsed += 1
             test_info = index.load(path)
