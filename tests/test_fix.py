@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_fixtures import _concrete, _load
+from test_fixtures import _concrete, _inputs, _load, _torch_args
 
 from shapelint.cli import main
 from shapelint.engine import check_path
@@ -44,13 +44,12 @@ def test_fix_makes_torch_run_the_model(fixture, tmp_path, capsys):
     result = check_path(path)
     module = _load(path)
     ran = 0
-    for name, shape in result.declared.items():
-        if shape is not None:
-            model = getattr(module, name)()
-            model.eval()
-            with torch.no_grad():
-                model(torch.zeros(_concrete(shape)))
-            ran += 1
+    for name, _, shape, args, kwargs in _inputs(result):  # declared, or stated in the code
+        model = getattr(module, name)(*_torch_args(module, args), **_torch_args(module, kwargs))
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(_concrete(shape)))
+        ran += 1
     assert ran
 
 

@@ -34,24 +34,48 @@ def _load(path):
 PARAMS = {}  # (fixture, model) -> torch's parameter count
 
 
-def _run_torch(path, result):
-    """(model name, output shape or exception) for every model with a declared input.
+def _torch_args(module, values):
+    """A stated constructor argument for torch: a reference to the fixture's own class or
+    function is that object; plain data is itself."""
+    from shapelint.interp.values import ClassRef, FuncRef
 
-    Blocks used inside a model (constructor arguments, no declaration) are not built alone.
+    if isinstance(values, (ClassRef, FuncRef)):
+        return getattr(module, values.node.name.value)
+    if isinstance(values, (tuple, list)):
+        return type(values)(_torch_args(module, v) for v in values)
+    return values
+
+
+def _inputs(result):
+    """(model, source, shape, args, kwargs) of each input the analysis ran: a declared one
+    (source None, built with its defaults), else each one the code states."""
+    out = []
+    for name, shape in result.declared.items():
+        if shape is not None:
+            out.append((name, None, shape, (), {}))
+            continue
+        for item in result.stated.get(name, []):
+            out.append((name, item.source, item.shape, item.args, dict(item.kwargs)))
+    return out
+
+
+def _run_torch(path, result):
+    """(model name, source) -> output shape or exception, for every model with an input
+    declared or stated in the code (built with the stated call's arguments).
+
+    Blocks used inside a model (constructor arguments, no input) are not built alone.
     """
     module = _load(path)
     outcomes = {}
-    for name, shape in result.declared.items():
-        if shape is None:
-            continue
+    for name, source, shape, args, kwargs in _inputs(result):
         try:
-            model = getattr(module, name)()
+            model = getattr(module, name)(*_torch_args(module, args), **_torch_args(module, kwargs))
             model.eval()
-            PARAMS[(path, name)] = sum(p.numel() for p in model.parameters())
+            PARAMS[(path, name, source)] = sum(p.numel() for p in model.parameters())
             with torch.no_grad():
-                outcomes[name] = tuple(model(torch.zeros(_concrete(shape))).shape)
+                outcomes[(name, source)] = tuple(model(torch.zeros(_concrete(shape))).shape)
         except Exception as e:  # torch refuses in many ways
-            outcomes[name] = e
+            outcomes[(name, source)] = e
     return outcomes
 
 
@@ -65,16 +89,18 @@ def test_good_fixture_runs_in_torch_and_is_clean(path):
     assert result.findings == []
     assert result.traces, "no model found"
     outcomes = _run_torch(path, result)
-    assert outcomes, f"{path.name}: no model has an input declaration"
+    assert outcomes, f"{path.name}: no model has an input declared or stated"
+    assert len(outcomes) == len(_inputs(result))
     for trace in result.traces:
-        if trace.model not in outcomes:
+        key = (trace.model, trace.source)
+        if key not in outcomes:
             continue  # a block without a declaration: checked through the models that use it
-        got = outcomes[trace.model]
-        assert not isinstance(got, Exception), f"torch refuses a good fixture: {got}"
+        got = outcomes[key]
+        assert not isinstance(got, Exception), f"torch refuses a good fixture at {trace.input} ({trace.source}): {got}"
         assert trace.output is not None, f"{trace.model}: output shape unknown"
         assert _concrete(trace.output) == got
         if trace.params is not None:
-            assert trace.params == PARAMS[(path, trace.model)], f"{trace.model}: params"
+            assert trace.params == PARAMS[(path, trace.model, trace.source)], f"{trace.model}: params"
 
 
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
@@ -89,4 +115,20 @@ def test_bad_fixture_is_refused_by_torch_and_flagged(path):
     messages = " | ".join(f"{type(e).__name__}: {e}" for e in errors)
     for finding in result.findings:
         kind = RULES[finding.code].name
-        assert any(kind in kind_of(f"{type(e).__name__}: {e}") for e in errors), f"{finding.code} but torch says {messages}"
+        # a finding made at a stated input names it: torch must refuse that very input
+        sources = [src for (_, src) in outcomes if src is not None and finding.message.endswith(f" from {src})")]
+        judged = [o for (_, src), o in outcomes.items() if src in sources] if sources else errors
+        assert any(isinstance(e, Exception) and kind in kind_of(f"{type(e).__name__}: {e}") for e in judged), f"{finding.code} but torch says {messages}"
+
+
+STATED = [p for p in GOOD + BAD if p.stem.startswith("stated_")]
+
+
+@pytest.mark.parametrize("path", STATED, ids=lambda p: p.stem)
+def test_stated_fixture_declares_nothing_and_is_run_at_what_it_states(path):
+    """These fixtures carry no declaration: every model runs at an input its code states."""
+    assert "shapelint: input" not in path.read_text()
+    result = check_path(path)
+    assert all(shape is None for shape in result.declared.values())
+    assert result.stated and result.traces
+    assert all(t.source is not None for t in result.traces if t.model in result.stated)

@@ -7,12 +7,13 @@ shape) and what ``check`` reports (its findings).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
+from .extract.stated import StatedInput
 from .findings import KIND_TO_CODE, Edit, Finding, Fix, Related
 from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
@@ -36,6 +37,14 @@ class Trace:
     complete: bool = True  # False when the analysis stopped early (budget) or could not build the model
     error: Optional[str] = None  # an internal error: a bug in shapelint, reported, never a traceback
     lost: List[Lost] = field(default_factory=list)  # where forward lost the thread
+    source: Optional[str] = None  # where a stated input came from ("the call at line 40"); None: declared
+
+    @property
+    def note(self) -> str:
+        """What a finding made at a stated input appends: the input and where it is stated."""
+        if self.source is None or self.input is None:
+            return ""
+        return f" (input {fmt_dims(self.input)} from {self.source})"
 
     @property
     def not_followed(self) -> List[Tuple[str, int, str]]:
@@ -57,13 +66,18 @@ def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
     return out
 
 
-def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], training: Optional[bool] = None, deadline: Optional[float] = None) -> Trace:
-    """Build ``cls`` with its defaults and run its forward; ``training`` None follows both modes."""
+def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], training: Optional[bool] = None, deadline: Optional[float] = None, stated: Optional[StatedInput] = None) -> Trace:
+    """Build ``cls`` with its defaults (or as a stated call builds it) and run its
+    forward; ``training`` None follows both modes."""
     info = cls.info
     machine = Machine(index, training=training, deadline=deadline)
-    trace = Trace(cls.name, info.filename, info.class_lines(cls.name)[0], input_shape)
+    if stated is not None:
+        input_shape = stated.shape
+    trace = Trace(cls.name, info.filename, info.class_lines(cls.name)[0], input_shape, source=stated.source if stated else None)
+    built = stated is not None and stated.built
     try:
-        root = machine.instantiate(cls, [], {}, Site(info, cls.node.name), None, open_ended=True)
+        args, kwargs = (list(stated.args), dict(stated.kwargs)) if stated is not None and built else ([], {})
+        root = machine.instantiate(cls, args, kwargs, Site(info, cls.node.name), None, open_ended=not built)
         modules = walk_modules(root)
         machine.names = {id(m): name for name, m in modules if name}
         trace.params = total_params(root, modules)
@@ -86,13 +100,15 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
     trace.rows = list(machine.reporter.rows)
     trace.lost = list(machine.reporter.lost)
     failures = machine.reporter.failures
-    if _building_block(machine, cls):
+    if not built and _building_block(machine, cls):
         # Built alone with guesses for its required arguments and the defaults of the rest:
         # a layer other code refuses to build for those (timm's CondConvResidual with
         # num_experts=0 reaches Conv2d(num_experts=0)) is a combination its callers never
         # pass.  Its own file's layers are still checked.
         failures = [f for f in failures if f[0].kind != "invalid-layer-args" or f[1].info is info]
     trace.findings = [to_finding(*f) for f in failures]
+    if stated is not None:  # say where the size came from
+        trace.findings = [replace(f, message=f.message + trace.note) for f in trace.findings]
     if trace.rows and all(r.macs is not None for r in trace.rows):
         trace.macs = sum(r.macs for r in trace.rows)  # type: ignore[misc]
     return trace
@@ -191,8 +207,23 @@ def _producer(note: object, here: ModuleInfo) -> Tuple[Related, ...]:
     return (Related(text, note.site.info.filename, where.start.line, where.start.column + 1, where.end.line, where.end.column + 1),)
 
 
-def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None) -> List[Trace]:
+def fmt_dims(shape: Shape) -> str:
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None, stated: Optional[Dict[str, List[StatedInput]]] = None) -> List[Trace]:
     """Traces for the module classes of one file (``only``: just that class); past
-    ``deadline`` (time.monotonic()) each model gives up to unknown."""
+    ``deadline`` (time.monotonic()) each model gives up to unknown.  A class with no
+    input in ``inputs`` runs once for each input ``stated`` gives it (or once without)."""
     classes = model_classes(info, Machine(index))
-    return [run_model(index, cls, inputs.get(cls.name), training, deadline) for cls in classes if only is None or cls.name == only]
+    traces = []
+    for cls in classes:
+        if only is not None and cls.name != only:
+            continue
+        shape = inputs.get(cls.name)
+        statements = (stated or {}).get(cls.name, []) if shape is None else []
+        if not statements:
+            traces.append(run_model(index, cls, shape, training, deadline))
+        for item in statements:  # each stated input is checked; none is merged into a guess
+            traces.append(run_model(index, cls, None, training, deadline, stated=item))
+    return traces

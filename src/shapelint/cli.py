@@ -262,11 +262,12 @@ def _shapes(args: argparse.Namespace) -> int:
             raise UsageError(f"--input needs FILE::CLASS when the file has several models ({', '.join(names)})")
         targets = names
     else:
-        targets = [n for n in names if result.declared[n] is not None]
+        targets = [n for n in names if result.declared[n] is not None or result.stated.get(n)]
         if not targets:
-            raise UsageError(f"{path_text}: no class declares its input; use FILE::CLASS --input DIMS")
+            raise UsageError(f"{path_text}: no class declares or states its input; use FILE::CLASS --input DIMS")
     inputs = {n: (dims if dims is not None else result.declared[n]) for n in targets}
-    traces = [t for name in targets for t in analyse(index, info, inputs, only=name, training=False)]
+    # without a declared input, each input the code states (a call, an annotation, an assert) is a table
+    traces = [t for name in targets for t in analyse(index, info, inputs, only=name, training=False, stated=result.stated)]
     sys.stdout.write(shapes_report.table(traces) if args.output_format == "table" else shapes_report.as_json(traces))
     return 0
 

@@ -12,7 +12,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from .analysis import Trace, analyse, model_classes
+from .cache import project_root
 from .declare import source_declaration
+from .extract.stated import StatedInput, class_key, stated_inputs
 from .extract.index import ModuleInfo, ProjectIndex
 from .extract.parse import NotAnalysed, libcst_tree, newer_syntax, python_tree, read_source
 from .findings import Finding
@@ -37,6 +39,8 @@ class FileResult:
     findings: List[Finding] = field(default_factory=list)
     traces: List[Trace] = field(default_factory=list)
     declared: Dict[str, Optional[Shape]] = field(default_factory=dict)
+    stated: Dict[str, List[StatedInput]] = field(default_factory=dict)  # for classes nothing declares
+    read: List[str] = field(default_factory=list)  # files read besides imports (tests stating inputs)
     warnings: List[str] = field(default_factory=list)
     errors: List[str] = field(default_factory=list)  # the file could not be checked at all
 
@@ -79,14 +83,21 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     lines = source.splitlines()
     declared: Dict[str, Optional[Shape]] = {}
     machine = Machine(index)
-    for cls in model_classes(info, machine):
+    classes = model_classes(info, machine)
+    for cls in classes:
         declared[cls.name] = _declared_input(cls.node, cls.name, filename, lines, info, inputs, defaults, result.warnings)
     result.declared = declared
+    undeclared = [cls for cls in classes if declared[cls.name] is None]
+    if undeclared:  # the lowest precedence: what the code itself states
+        mined, result.read = stated_inputs(index, info, undeclared, _project_root(info), started + FILE_SECONDS / 2, tree)
+        result.stated = {cls.name: mined[k] for cls in undeclared if (k := class_key(cls.info, cls.name)) in mined}
     seen = set()
-    for trace in analyse(index, info, declared, deadline=started + FILE_SECONDS):
+    for trace in analyse(index, info, declared, deadline=started + FILE_SECONDS, stated=result.stated):
         result.traces.append(trace)
         for f in trace.findings:
-            key = (f.filename, f.row, f.column, f.code, f.message)
+            # the same finding at two stated inputs is one bug: reported once, with the first source
+            message = f.message[: -len(trace.note)] if trace.note and f.message.endswith(trace.note) else f.message
+            key = (f.filename, f.row, f.column, f.code, message)
             if key not in seen:
                 seen.add(key)
                 result.findings.append(f)
@@ -111,6 +122,16 @@ def _unsuppressed(findings: List[Finding], filename: str, source: str, index: Pr
             info = index.load(path) if path is not None else None
             kept += unsuppressed(group, info.source if info is not None else None)
     return kept
+
+
+def _project_root(info: ModuleInfo) -> Optional[Path]:
+    """The folder whose tests may state inputs: the nearest with a pyproject.toml or .git."""
+    if info.path is None:
+        return None
+    root = project_root(info.path)
+    if (root / "pyproject.toml").is_file() or (root / ".git").exists():
+        return root if root in info.path.resolve().parents else None
+    return None
 
 
 def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str], info: ModuleInfo, inputs: InputSpecs, defaults: InputSpecs, warnings: List[str]) -> Optional[Shape]:

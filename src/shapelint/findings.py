@@ -61,8 +61,23 @@ class Rule:
     doc: str
 
 
-def _rule(code: str, name: str, doc: str) -> Rule:
-    return Rule(code, name, doc.strip("\n"))
+# What the rules that need spatial sizes say about where those sizes come from.
+_INPUT = """
+## Input size
+The spatial sizes come from, first match wins: `--input Net=4x3x32x32`, a
+`# shapelint: input=(N, 3, 32, 32)` comment on the class, `[tool.shapelint.inputs]` in
+`pyproject.toml`, then what the code states: a call of the model on a tensor of literal
+size in the file or the project's tests (`Net(in_ch=1)(torch.randn(2, 1, 28, 28))`,
+`summary(model, (1, 3, 224, 224))`, `torch.onnx.export(model, x, ...)`), a
+jaxtyping/torchtyping annotation on `forward`'s input, asserts on its shape at the top
+of `forward`, or an `Input: (N, 1, 28, 28)` line in its docstring. Each stated input is checked on its own, and a finding made at one ends with
+where it comes from: `(input [2, 1, 64, 64] from the call at line 40)`. Without any, the
+check runs only where sizes do not depend on the input.
+"""
+
+
+def _rule(code: str, name: str, doc: str, needs_input: bool = False) -> Rule:
+    return Rule(code, name, (doc + (_INPUT if needs_input else "")).strip("\n"))
 
 
 RULES: Dict[str, Rule] = {
@@ -92,7 +107,7 @@ class Net(nn.Module):
         _rule("SHP001", "spatial-collapse", """
 ## What it does
 Finds a convolution, pooling or resampling layer whose output would have a spatial
-size below 1 for the declared input size.
+size below 1 for the input size (declared, or stated in the code: see below).
 
 ## Why is this bad?
 torch refuses at the first forward pass ("Output size is too small", "Kernel size
@@ -112,7 +127,7 @@ Pad the convolutions, pool less, or use a larger input:
 ```python
         self.features = nn.Sequential(nn.Conv2d(1, 8, 5, padding=2), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3))
 ```
-"""),
+""", needs_input=True),
         _rule("SHP002", "channel-mismatch", """
 ## What it does
 Finds a convolution or transposed convolution whose `in_channels` differs from the
@@ -150,7 +165,7 @@ torch refuses at run time: "mat1 and mat2 shapes cannot be multiplied (4x400 and
 ```python
 ... nn.Conv2d(6, 16, 5), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 5 * 5, 120)
 ```
-"""),
+""", needs_input=True),
         _rule("SHP004", "norm-features-mismatch", """
 ## What it does
 Finds a BatchNorm/InstanceNorm whose `num_features`, a GroupNorm whose `num_channels`
@@ -202,7 +217,7 @@ return x + self.shortcut(x)  # 64 channels + 128 channels
 
 ## Use instead
 Make both branches produce the same shape, for example with a 1x1 convolution on the shortcut.
-"""),
+""", needs_input=True),
         _rule("SHP007", "reshape-mismatch", """
 ## What it does
 Finds `view`, `reshape`, `unflatten` or pixel-shuffle sizes that do not fit the
@@ -220,7 +235,7 @@ x = x.view(-1, 16 * 6 * 6)  # the tensor holds 16 * 5 * 5 per sample
 ```python
 x = x.view(-1, 16 * 5 * 5)
 ```
-"""),
+""", needs_input=True),
         _rule("SHP008", "rank-mismatch", """
 ## What it does
 Finds a layer that receives a tensor with the wrong number of dimensions.
@@ -240,7 +255,7 @@ Reshape back to (N, C, H, W) before the convolution, or move the flatten after i
         _rule("SHP009", "shape-assert", """
 ## What it does
 Finds an `assert` (or `torch._assert`) in `forward` whose condition on shapes is
-certainly false for the declared input: `assert x.shape[1] == 64` when 32 channels
+certainly false for the input (declared, or stated in the code): `assert x.shape[1] == 64` when 32 channels
 arrive, `assert x.dim() == 4` on a 3-D tensor, `assert C == self.dim`.
 
 ## Why is this bad?
@@ -260,7 +275,7 @@ def forward(self, x):
 ```python
     assert x.shape[1] == 32
 ```
-"""),
+""", needs_input=True),
     ]
 }
 

@@ -90,6 +90,7 @@ def check_one(job: Job, lazy: "_LazyIndex", cache: Optional[Cache]) -> Outcome:
     if cache is not None and key is not None and not errors:
         info = index.load(job.path) if result.traces else None
         deps = sorted({str(m.path.resolve()) for m in index.dependencies(info) if m.path is not None}) if info is not None else []
+        deps += [str(Path(r).resolve()) for r in result.read]  # tests that state inputs (and their folders)
         cache.put(job.path, key, [str(job.path.resolve())] + [d for d in deps if d != str(job.path.resolve())], outcome.to_dict())
     return outcome
 
