@@ -7,7 +7,7 @@ shape) and what ``check`` reports (its findings).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -18,6 +18,8 @@ from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Note, Site, Tensor, walk_modules
 from .layers import Failure, Shape
+from .layers.symbolic import Expr, evaluate
+from .solve import Solver, cond_symbols, describe, explain, place
 
 NOTE_KINDS = {"channel-mismatch", "in-features-mismatch", "norm-features-mismatch", "reshape-mismatch"}
 
@@ -36,6 +38,7 @@ class Trace:
     complete: bool = True  # False when the analysis stopped early (budget) or could not build the model
     error: Optional[str] = None  # an internal error: a bug in shapelint, reported, never a traceback
     lost: List[Lost] = field(default_factory=list)  # where forward lost the thread
+    input_source: str = ""  # for an input nobody declared: how it was solved for ("inferred from fc1's in_features")
 
     @property
     def not_followed(self) -> List[Tuple[str, int, str]]:
@@ -62,12 +65,15 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
     info = cls.info
     machine = Machine(index, training=training, deadline=deadline)
     trace = Trace(cls.name, info.filename, info.class_lines(cls.name)[0], input_shape)
+    given = Tensor(input_shape)
+    if input_shape is None:
+        machine.solve_input = given  # nothing declared: its sizes are solved for (solve.py)
     try:
         root = machine.instantiate(cls, [], {}, Site(info, cls.node.name), None, open_ended=True)
         modules = walk_modules(root)
         machine.names = {id(m): name for name, m in modules if name}
         trace.params = total_params(root, modules)
-        out = machine.call_module(root, [Tensor(input_shape)], {}, None)
+        out = machine.call_module(root, [given], {}, None)
         if isinstance(out, Tensor):
             trace.output = shown(out.shape, out.assumed)
         trace.complete = root.complete
@@ -93,9 +99,51 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         # pass.  Its own file's layers are still checked.
         failures = [f for f in failures if f[0].kind != "invalid-layer-args" or f[1].info is info]
     trace.findings = [to_finding(*f) for f in failures]
+    if machine.solve_shape is not None and trace.complete and trace.error is None and not _building_block(machine, cls):
+        solve_for_input(trace, machine, deadline)
     if trace.rows and all(r.macs is not None for r in trace.rows):
         trace.macs = sum(r.macs for r in trace.rows)  # type: ignore[misc]
     return trace
+
+
+def solve_for_input(trace: Trace, machine: Machine, deadline: Optional[float]) -> None:
+    """With no input declared: a finding where no input size meets what torch requires,
+    else the inferred input for the table."""
+    seeded = machine.solve_shape
+    assert seeded is not None
+    symbols = [str(d) for d in seeded[2:] if isinstance(d, Expr)]
+    records = [r for r in machine.reporter.conditions if cond_symbols(r[0]) and cond_symbols(r[0]) <= set(symbols)]
+    if not records:
+        return
+    conds = [r[0] for r in records]
+    places = [place(r[0], r[2], r[1].info.line(r[1].node)) for r in records]
+    outcome = Solver(conds, symbols, deadline).solve()
+    if outcome.status == "unsat" and outcome.first is not None:
+        cond, site, _, call = records[outcome.first]
+        failure = Failure(cond.kind, explain(outcome, conds, places, symbols), arg=cond.arg)
+        finding = to_finding(failure, site, "", call)
+        if all(f.sort_key() != finding.sort_key() for f in trace.findings):
+            trace.findings.append(finding)
+    elif outcome.status == "sat" and outcome.env is not None and outcome.pinned:
+        env = {s: v for s, v in outcome.env.items() if s in outcome.pinned}
+        trace.input = ("N",) + tuple(_at(d, env) for d in seeded[1:])
+        sources = ", ".join(places[i] for i in outcome.sources)
+        steps = describe(outcome, symbols)
+        single = all(f"{s} = {env[s]}" == outcome.steps.get(s) for s in env)
+        trace.input_source = f"inferred from {sources}" + ("" if single else f"; {steps}")
+        trace.rows = [replace(r, input_shape=_shape_at(r.input_shape, env), output_shape=_shape_at(r.output_shape, env)) for r in trace.rows]
+        trace.output = _shape_at(trace.output, env)
+
+
+def _at(d: object, env: Dict[str, int]) -> object:
+    """A size at the inferred input, where every symbol in it is pinned."""
+    if isinstance(d, Expr) and d.symbols() <= set(env):
+        return evaluate(d, env)
+    return d
+
+
+def _shape_at(shape: Optional[Tuple[object, ...]], env: Dict[str, int]) -> Optional[Tuple[object, ...]]:
+    return None if shape is None else tuple(_at(d, env) for d in shape)
 
 
 def _building_block(machine: Machine, cls: ClassRef) -> bool:

@@ -278,10 +278,10 @@ def _shapes(args: argparse.Namespace) -> int:
         if len(names) != 1:
             raise UsageError(f"--input needs FILE::CLASS when the file has several models ({', '.join(names)})")
         targets = names
-    else:
-        targets = [n for n in names if result.declared[n] is not None]
+    else:  # the declared ones; with none declared, every model, its input solved for
+        targets = [n for n in names if result.declared[n] is not None] or names
         if not targets:
-            raise UsageError(f"{path_text}: no class declares its input; use FILE::CLASS --input DIMS")
+            raise UsageError(f"{path_text}: no nn.Module class found; use FILE::CLASS --input DIMS")
     inputs = {n: (dims if dims is not None else result.declared[n]) for n in targets}
     traces = [t for name in targets for t in analyse(index, info, inputs, only=name, training=False)]
     sys.stdout.write(shapes_report.table(traces) if args.output_format == "table" else shapes_report.as_json(traces))

@@ -22,6 +22,7 @@ from .core import (
     is_int,
     known,
     norm_dim,
+    exact_prod,
     prod,
     rank_names,
 )
@@ -39,7 +40,7 @@ def flatten_shape(name: str, x: Optional[Shape], start: Any, end: Any) -> Result
         return Result(None, Failure(ARGS, f"{name} start_dim={start} comes after end_dim={end} for a {rank}-D input"))
     if rank == 0:
         return Result((1,))
-    return Result(tuple(x[:s]) + (prod(x[s : e + 1]),) + tuple(x[e + 1 :]))
+    return Result(tuple(x[:s]) + (exact_prod(x[s : e + 1]),) + tuple(x[e + 1 :]))
 
 
 class Flatten(Layer):

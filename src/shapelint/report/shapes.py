@@ -27,7 +27,8 @@ def table(traces: Sequence[Trace]) -> str:
         head = ("Layer (type)", "Line", "Input Shape", "Output Shape", "Param #", "Mult-Adds")
         widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(6)]
         rule_len = sum(widths) + 2 * 5
-        out.append(f"{t.model} ({t.filename}:{t.line})  input {_shape(t.input)}")
+        source = f" ({t.input_source})" if t.input_source else ""
+        out.append(f"{t.model} ({t.filename}:{t.line})  input {_shape(t.input)}{source}")
         out.append("=" * rule_len)
         out.append(_line(head, widths))
         out.append("=" * rule_len)
@@ -71,6 +72,7 @@ def as_json(traces: Sequence[Trace]) -> str:
                 "filename": t.filename,
                 "line": t.line,
                 "input": _dims(t.input),
+                "input_source": t.input_source or None,
                 "layers": [
                     {
                         "name": r.name,

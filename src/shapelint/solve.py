@@ -1,0 +1,319 @@
+"""Solving for an input size nobody declared.
+
+The run with a symbolic input records what torch will require of the sizes (a Linear's
+``in_features`` equal to the flattened size, the two sides of a ``cat`` equal, every
+conv or pool output at least 1).  Here those conditions are searched over input sizes
+1..BOX per symbol, by evaluating the recorded expressions (the model is not run again).
+A finding needs a proof, not a failed search: every symbol must be shown to have no
+solution past the box (a monotone size grown past the value torch wants, or a
+difference that repeats with a period the box covers); anything else is unknown.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from math import gcd
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+from .layers.core import FEATURES, Condition
+from .layers.symbolic import Expr, atoms, evaluate, linear, monotone, show, sub
+
+BOX = 1024
+MAX_JOINT = 200_000  # size combinations tried jointly before giving up to unknown
+
+Env = Dict[str, int]
+
+
+@dataclass
+class Outcome:
+    status: str  # "sat", "unsat" or "unknown"
+    env: Optional[Env] = None  # sat: the smallest admissible sizes (a square tried first)
+    pinned: FrozenSet[str] = frozenset()  # symbols some equality constrains
+    steps: Dict[str, str] = field(default_factory=dict)  # a symbol's admissible values, as text
+    first: Optional[int] = None  # unsat: the condition where the conditions before it stop being met
+    sources: List[int] = field(default_factory=list)  # equalities that bound the sizes, before ``first``
+
+
+def _symbols(v: object) -> FrozenSet[str]:
+    return v.symbols() if isinstance(v, Expr) else frozenset()
+
+
+def cond_symbols(c: Condition) -> FrozenSet[str]:
+    out = _symbols(c.lhs) | _symbols(c.rhs)
+    for lhs, rhs in c.alternatives:
+        out |= _symbols(lhs) | _symbols(rhs)
+    return out
+
+
+def holds(c: Condition, env: Env, cache: Dict[str, int]) -> bool:
+    for lhs, rhs in ((c.lhs, c.rhs),) + c.alternatives:
+        left = evaluate(lhs, env, cache)
+        if (left >= 1) if rhs is None else (left == evaluate(rhs, env, cache)):
+            return True
+    return False
+
+
+class _Timeout(Exception):
+    pass
+
+
+class Solver:
+    def __init__(self, conditions: Sequence[Condition], symbols: Sequence[str], deadline: Optional[float] = None) -> None:
+        self.symbols = [s for s in symbols]
+        self.conds = [c for c in conditions if cond_symbols(c) and cond_symbols(c) <= set(symbols)]
+        self.deadline = deadline
+
+    def _tick(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _Timeout()
+
+    # --- searching the box ------------------------------------------------------
+    def domains(self, conds: Sequence[Condition]) -> Dict[str, List[int]]:
+        """Per symbol, the values in the box that meet every condition on it alone."""
+        out = {}
+        for s in self.symbols:
+            mine = [c for c in conds if cond_symbols(c) == {s}]
+            values = []
+            for v in range(1, BOX + 1):
+                cache: Dict[str, int] = {}
+                if all(holds(c, {s: v}, cache) for c in mine):
+                    values.append(v)
+            self._tick()
+            out[s] = values
+        return out
+
+    def search(self, conds: Sequence[Condition]) -> Tuple[Optional[Env], bool]:
+        """An admissible env in the box (None if none), and whether the search was complete."""
+        doms = self.domains(conds)
+        if any(not d for d in doms.values()):
+            return None, True
+        joint = [c for c in conds if len(cond_symbols(c)) > 1]
+        doms = self.prune(doms, joint)
+        if any(not d for d in doms.values()):
+            return None, True
+        common = sorted(set.intersection(*[set(d) for d in doms.values()]))
+        for v in common:  # square (cube) inputs first: the usual case
+            env = {s: v for s in self.symbols}
+            cache: Dict[str, int] = {}
+            if all(holds(c, env, cache) for c in joint):
+                return env, True
+        if not joint:
+            return {s: d[0] for s, d in doms.items()}, True
+        size = 1
+        for d in doms.values():
+            size *= len(d)
+        if size > MAX_JOINT:
+            return None, False
+        best: Optional[Env] = None
+        for env in _product(self.symbols, doms):
+            cache = {}
+            if all(holds(c, env, cache) for c in joint):
+                if best is None or sum(env.values()) < sum(best.values()):
+                    best = dict(env)
+        self._tick()
+        return best, True
+
+    def prune(self, doms: Dict[str, List[int]], joint: Sequence[Condition]) -> Dict[str, List[int]]:
+        """Drop the values a growing size rules out: with ``f == c`` for an ``f`` that only
+        grows from the smallest sizes on, a size whose ``f`` already exceeds ``c`` there."""
+        corner = {s: d[0] for s, d in doms.items()}
+        out = dict(doms)
+        for c in joint:
+            grow, const = (c.lhs, c.rhs) if isinstance(c.rhs, int) else (c.rhs, c.lhs)
+            if c.alternatives or not isinstance(const, int) or not _grows_from(grow, corner):
+                continue
+            for s in cond_symbols(c):
+                keep = []
+                for v in out[s]:
+                    at = dict(corner)
+                    at[s] = v
+                    if evaluate(grow, at, {}) > const:
+                        break  # and every larger v
+                    keep.append(v)
+                out[s] = keep
+        return out
+
+    # --- proving there is nothing past the box ----------------------------------------
+    def corner(self, conds: Sequence[Condition]) -> Optional[Env]:
+        """A lower bound on every admissible size: each symbol's threshold for the
+        monotone ``>= 1`` conditions on it alone (they hold from some size on)."""
+        out: Env = {}
+        for s in self.symbols:
+            mine = [c for c in conds if c.rhs is None and cond_symbols(c) == {s}]
+            if any(not monotone(c.lhs) for c in mine):
+                return None
+            v = next((v for v in range(1, BOX + 1) if all(holds(c, {s: v}, {}) for c in mine)), None)
+            if v is None:
+                return None  # torch wants a larger input than the box: not proved here
+            out[s] = v
+        return out
+
+    def _bounded(self, s: str, c: Condition, corner: Env) -> bool:
+        """No size of ``s`` past the box meets ``c``."""
+        if c.rhs is None or c.alternatives:
+            return False
+        diff = sub(c.lhs, c.rhs)
+        syms = _symbols(diff)
+        if s not in syms:
+            return False
+        if syms == {s}:
+            lin = linear(diff)
+            if lin is not None and lin[0] != 0:
+                slope, offset, error, _ = lin
+                if (abs(offset) + error) / abs(slope) < BOX:
+                    return True
+        for grow, const in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
+            if isinstance(const, int) and _grows_from(grow, corner):
+                if True:
+                    far = dict(corner)
+                    far[s] = BOX + 1
+                    if evaluate(grow, far, {}) > const:
+                        return True
+        return False
+
+    def exhaustive(self, conds: Sequence[Condition]) -> bool:
+        """Whether the box holds every admissible size, if there is one."""
+        corner = self.corner(conds)
+        if corner is None:
+            return False
+        for s in self.symbols:
+            mine = [c for c in conds if s in cond_symbols(c)]
+            if not mine or any(self._bounded(s, c, corner) for c in mine):
+                continue
+            period = 1
+            for c in mine:  # past the bounds, only periodic single-symbol equalities
+                if cond_symbols(c) != {s} or c.alternatives:
+                    return False
+                if c.rhs is None:
+                    continue  # monotone, holds from the corner on
+                lin = linear(sub(c.lhs, c.rhs))
+                if lin is None or lin[0] != 0:
+                    return False
+                period = period * lin[3] // gcd(period, lin[3])
+            if corner[s] + period > BOX:
+                return False
+        return True
+
+    # --- the whole question --------------------------------------------------------
+    def solve(self) -> Outcome:
+        try:
+            return self._solve()
+        except _Timeout:
+            return Outcome("unknown")
+
+    def _solve(self) -> Outcome:
+        conds = self.conds
+        pinned = frozenset(s for c in conds if c.rhs is not None for s in cond_symbols(c))
+        env, complete = self.search(conds)
+        if env is not None:
+            return Outcome("sat", env, pinned, self.steps(conds, env), sources=self.equalities(conds))
+        if not complete:
+            return Outcome("unknown")
+        lo, hi = 1, len(conds)  # the shortest prefix with no admissible size
+        while lo < hi:
+            mid = (lo + hi) // 2
+            found, done = self.search(conds[:mid])
+            if found is None and done:
+                hi = mid
+            else:
+                lo = mid + 1
+        prefix = conds[:lo]
+        if not self.exhaustive(prefix):
+            return Outcome("unknown")
+        return Outcome("unsat", None, pinned, first=lo - 1, sources=self.equalities(prefix[:-1]))
+
+    def equalities(self, conds: Sequence[Condition]) -> List[int]:
+        return [self.conds.index(c) for c in conds if c.rhs is not None]
+
+    def steps(self, conds: Sequence[Condition], env: Env) -> Dict[str, str]:
+        """For each symbol, with the others at ``env``, its admissible values in the box:
+        one value, a range, or a progression that runs to the box's end."""
+        out: Dict[str, str] = {}
+        for s in self.symbols:
+            mine = [c for c in conds if s in cond_symbols(c)]
+            values = []
+            for v in range(env[s], BOX + 1):
+                trial = dict(env)
+                trial[s] = v
+                cache: Dict[str, int] = {}
+                if all(holds(c, trial, cache) for c in mine):
+                    values.append(v)
+            gaps = {b - a for a, b in zip(values, values[1:])}
+            if len(values) == 1:
+                out[s] = f"{s} = {values[0]}"
+            elif len(gaps) == 1 and values[-1] > BOX - min(gaps):
+                step = gaps.pop()
+                out[s] = f"{s} >= {values[0]}" if step == 1 else f"{s} = {values[0]} + {step}k"
+            elif gaps == {1}:
+                out[s] = f"{s} = {values[0]}..{values[-1]}"
+            else:
+                out[s] = f"{s} = {values[0]} (the smallest)"
+        return out
+
+
+def _grows_from(v: object, corner: Env) -> bool:
+    """``v`` never decreases as any size grows from ``corner``: positive coefficients
+    over floors that are already >= 0 there (and only grow)."""
+    if isinstance(v, Expr) and v.factors:  # a product grows where each factor is >= 0 and grows
+        return all(isinstance(f, int) and f >= 0 or _grows_from(f, corner) and evaluate(f, corner) >= 0 for f in v.factors)
+    if not isinstance(v, Expr) or not monotone(v):
+        return False
+    cache: Dict[str, int] = {}
+    return all(evaluate(a.num, corner, cache) // a.den >= 0 for a in atoms(v))
+
+
+def _product(symbols: Sequence[str], doms: Dict[str, List[int]]):  # type: ignore[no-untyped-def]
+    if not symbols:
+        yield {}
+        return
+    first, rest = symbols[0], symbols[1:]
+    for tail in _product(rest, doms):
+        for v in doms[first]:
+            env = dict(tail)
+            env[first] = v
+            yield env
+
+
+def describe(outcome: Outcome, symbols: Sequence[str]) -> str:
+    """``H = 32 + 16k, W = 32 + 16k``: what the table shows for an inferred input."""
+    return ", ".join(outcome.steps[s] for s in symbols if s in outcome.pinned and s in outcome.steps)
+
+
+# --- from the run's records to findings and an inferred input ------------------------
+
+_NAMES = {"L": "length", "H": "height", "W": "width", "D": "depth"}
+
+
+def size_names(symbols: Sequence[str]) -> str:
+    """``height and width``: the input sizes a message talks about."""
+    words = [_NAMES.get(s, s) for s in symbols]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _rhs(c: Condition) -> str:
+    return show(c.rhs)
+
+
+def place(c: Condition, label: str, line: int) -> str:
+    """``fc1's in_features, line 12``: where a condition was made."""
+    what = f"{label}'s {c.arg}" if c.arg and label else label
+    return f"{what}, line {line}" if what else f"line {line}"
+
+
+def explain(outcome: Outcome, conds: Sequence[Condition], places: Sequence[str], symbols: Sequence[str]) -> str:
+    """The message for the condition no input size meets (``outcome.first``)."""
+    assert outcome.first is not None
+    c = conds[outcome.first]
+    syms = [s for s in symbols if s in cond_symbols(c)] or list(symbols)
+    sources = [places[i] for i in outcome.sources]
+    if c.rhs is None:
+        fits = "fits " + " and ".join(sources) if sources else "the earlier layers accept"
+        return (f"every input {size_names(syms)} that {fits} makes this output size {show(c.lhs)} below 1 "
+                f"(the input size is not declared: solved for it)")
+    together = f", together with {' and '.join(sources)}" if sources else ""
+    if c.kind == FEATURES and isinstance(c.rhs, int):
+        said = f"no input {size_names(syms)} makes the {show(c.lhs)} features this Linear receives equal its {c.what}"
+    else:
+        said = f"no input {size_names(syms)} makes {show(c.lhs)} equal {_rhs(c)} ({c.what})"
+    return f"{said}{together} (the input size is not declared: solved for it)"
