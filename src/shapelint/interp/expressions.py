@@ -357,7 +357,7 @@ class Expressions:
             if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
                 return Tensor(None)
             res = matmul(left.shape, right.shape, "@")
-            self.fail_result(res, site, "", left, right, label=symbol)
+            self.fail_result(res, site, "", left, right, label="@")
             return Tensor(res.shape, "", _assumed(left, right) | _after(res))
         symbol = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/"}.get(type(op), "?")
         if isinstance(left, Tensor) and isinstance(right, Tensor):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence
 
 import libcst as cst
@@ -411,6 +412,8 @@ class TorchCalls:
         if self.recording(res, inputs):
             label = f"{name or obj.type_name}"
             for cond in self.conditions_of(res, inputs):
+                if cond.kind == SPATIAL and cond.arg is None and any(p.name == "kernel_size" for p in spec.signature):
+                    cond = replace(cond, arg="kernel_size")  # as torch's collapse is reported
                 target = obj.arg_sites.get(cond.arg) if cond.arg else None
                 if target is not None and id(x) not in self.block_inputs[-1]:
                     target = target.innermost
