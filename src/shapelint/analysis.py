@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -17,7 +17,8 @@ from .findings import KIND_TO_CODE, Edit, Finding, Fix
 from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Note, Site, Tensor, walk_modules
-from .layers import Failure, Shape
+from .layers import Dim, Failure, Shape
+from .layers.core import Condition
 from .layers.symbolic import Expr, evaluate
 from .solve import Solver, cond_symbols, describe, explain, place
 
@@ -39,6 +40,8 @@ class Trace:
     error: Optional[str] = None  # an internal error: a bug in shapelint, reported, never a traceback
     lost: List[Lost] = field(default_factory=list)  # where forward lost the thread
     input_source: str = ""  # for an input nobody declared: how it was solved for ("inferred from fc1's in_features")
+    symbols: Tuple[str, ...] = ()  # that input's symbolic sizes ("H", "W")
+    conditions: List[Condition] = field(default_factory=list)  # what torch requires of them
 
     @property
     def not_followed(self) -> List[Tuple[str, int, str]]:
@@ -116,6 +119,7 @@ def solve_for_input(trace: Trace, machine: Machine, deadline: Optional[float]) -
     if not records:
         return
     conds = [r[0] for r in records]
+    trace.symbols, trace.conditions = tuple(symbols), conds
     places = [place(r[0], r[2], r[1].info.line(r[1].node)) for r in records]
     outcome = Solver(conds, symbols, deadline).solve()
     if outcome.status == "unsat" and outcome.first is not None:
@@ -135,14 +139,14 @@ def solve_for_input(trace: Trace, machine: Machine, deadline: Optional[float]) -
         trace.output = _shape_at(trace.output, env)
 
 
-def _at(d: object, env: Dict[str, int]) -> object:
+def _at(d: Dim, env: Dict[str, int]) -> Dim:
     """A size at the inferred input, where every symbol in it is pinned."""
     if isinstance(d, Expr) and d.symbols() <= set(env):
         return evaluate(d, env)
     return d
 
 
-def _shape_at(shape: Optional[Tuple[object, ...]], env: Dict[str, int]) -> Optional[Tuple[object, ...]]:
+def _shape_at(shape: Any, env: Dict[str, int]) -> Any:
     return None if shape is None else tuple(_at(d, env) for d in shape)
 
 

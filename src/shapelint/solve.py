@@ -14,10 +14,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from math import gcd
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from .layers.core import FEATURES, Condition
-from .layers.symbolic import Expr, atoms, evaluate, linear, monotone, show, sub
+from .layers.symbolic import Expr, Floor, atoms, compiled, evaluate, linear, monotone, show, sub
 
 BOX = 1024
 MAX_JOINT = 200_000  # size combinations tried jointly before giving up to unknown
@@ -48,8 +48,8 @@ def cond_symbols(c: Condition) -> FrozenSet[str]:
 
 def holds(c: Condition, env: Env, cache: Dict[str, int]) -> bool:
     for lhs, rhs in ((c.lhs, c.rhs),) + c.alternatives:
-        left = evaluate(lhs, env, cache)
-        if (left >= 1) if rhs is None else (left == evaluate(rhs, env, cache)):
+        left = compiled(lhs)(env)
+        if (left >= 1) if rhs is None else (left == compiled(rhs)(env)):
             return True
     return False
 
@@ -63,24 +63,47 @@ class Solver:
         self.symbols = [s for s in symbols]
         self.conds = [c for c in conditions if cond_symbols(c) and cond_symbols(c) <= set(symbols)]
         self.deadline = deadline
+        self._masks: Dict[int, int] = {}
 
     def _tick(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise _Timeout()
 
     # --- searching the box ------------------------------------------------------
+    def mask(self, c: Condition) -> int:
+        """The sizes 1..BOX meeting a condition on one symbol, as bits; a monotone
+        ``>= 1`` holds from a threshold on, found by bisection."""
+        key = id(c)
+        if key not in self._masks:
+            (s,) = cond_symbols(c)
+            full = ((1 << BOX) - 1) << 1
+            if c.rhs is None and not c.alternatives and _rising(c.lhs):
+                lo, hi = 1, BOX + 1  # the first size that holds (BOX + 1: none)
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if holds(c, {s: mid}, {}):
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                bits = full >> lo << lo
+            else:
+                bits = 0
+                for v in range(1, BOX + 1):
+                    if holds(c, {s: v}, {}):
+                        bits |= 1 << v
+                self._tick()
+            self._masks[key] = bits
+        return self._masks[key]
+
     def domains(self, conds: Sequence[Condition]) -> Dict[str, List[int]]:
         """Per symbol, the values in the box that meet every condition on it alone."""
         out = {}
         for s in self.symbols:
-            mine = [c for c in conds if cond_symbols(c) == {s}]
-            values = []
-            for v in range(1, BOX + 1):
-                cache: Dict[str, int] = {}
-                if all(holds(c, {s: v}, cache) for c in mine):
-                    values.append(v)
-            self._tick()
-            out[s] = values
+            bits = ((1 << BOX) - 1) << 1
+            for c in conds:
+                if cond_symbols(c) == {s}:
+                    bits &= self.mask(c)
+            out[s] = [v for v in range(1, BOX + 1) if bits >> v & 1]
         return out
 
     def search(self, conds: Sequence[Condition]) -> Tuple[Optional[Env], bool]:
@@ -105,12 +128,20 @@ class Solver:
             size *= len(d)
         if size > MAX_JOINT:
             return None, False
+        corner = {s: d[0] for s, d in doms.items()}
+        ceilings = [(compiled(g), k) for g, k in (_growing(c) for c in joint) if g is not None and _grows_from(g, corner)]
+        joint = sorted(joint, key=lambda c: c.rhs is None)  # equalities first: they fail soonest
+        *outer, last = self.symbols
         best: Optional[Env] = None
-        for env in _product(self.symbols, doms):
-            cache = {}
-            if all(holds(c, env, cache) for c in joint):
-                if best is None or sum(env.values()) < sum(best.values()):
-                    best = dict(env)
+        for env in _product(outer, doms):
+            for v in doms[last]:
+                env[last] = v
+                if any(f(env) > k for f, k in ceilings):
+                    break  # it only grows with ``last``
+                if all(holds(c, env, {}) for c in joint):
+                    if best is None or sum(env.values()) < sum(best.values()):
+                        best = dict(env)
+                    break
         self._tick()
         return best, True
 
@@ -120,8 +151,8 @@ class Solver:
         corner = {s: d[0] for s, d in doms.items()}
         out = dict(doms)
         for c in joint:
-            grow, const = (c.lhs, c.rhs) if isinstance(c.rhs, int) else (c.rhs, c.lhs)
-            if c.alternatives or not isinstance(const, int) or not _grows_from(grow, corner):
+            grow, const = _growing(c)
+            if grow is None or not _grows_from(grow, corner):
                 continue
             for s in cond_symbols(c):
                 keep = []
@@ -140,13 +171,15 @@ class Solver:
         monotone ``>= 1`` conditions on it alone (they hold from some size on)."""
         out: Env = {}
         for s in self.symbols:
-            mine = [c for c in conds if c.rhs is None and cond_symbols(c) == {s}]
-            if any(not monotone(c.lhs) for c in mine):
-                return None
-            v = next((v for v in range(1, BOX + 1) if all(holds(c, {s: v}, {}) for c in mine)), None)
-            if v is None:
+            bits = ((1 << BOX) - 1) << 1
+            for c in conds:
+                if c.rhs is None and cond_symbols(c) == {s}:
+                    if c.alternatives or not _rising(c.lhs):
+                        return None
+                    bits &= self.mask(c)
+            if not bits:
                 return None  # torch wants a larger input than the box: not proved here
-            out[s] = v
+            out[s] = (bits & -bits).bit_length() - 1
         return out
 
     def _bounded(self, s: str, c: Condition, corner: Env) -> bool:
@@ -252,6 +285,26 @@ class Solver:
         return out
 
 
+def _growing(c: Condition) -> Tuple[Optional[Expr], int]:
+    """For ``f == k`` with an int ``k``: (f, k); else (None, 0)."""
+    if c.alternatives or c.rhs is None:
+        return None, 0
+    for grow, const in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
+        if isinstance(grow, Expr) and isinstance(const, int):
+            return grow, const
+    return None, 0
+
+
+def _rising(v: object) -> bool:
+    """Degree 1 in its symbols, positive coefficients over floors of the same: it never
+    decreases as a size grows, whatever the sizes."""
+    return isinstance(v, Expr) and monotone(v) and all(len(m) <= 1 for m, _ in v.terms) and all(_rising(a.num) for a in _own_floors(v))
+
+
+def _own_floors(v: Expr) -> List[Floor]:
+    return [a for m, _ in v.terms for a in m if isinstance(a, Floor)]
+
+
 def _grows_from(v: object, corner: Env) -> bool:
     """``v`` never decreases as any size grows from ``corner``: positive coefficients
     over floors that are already >= 0 there (and only grow)."""
@@ -263,7 +316,7 @@ def _grows_from(v: object, corner: Env) -> bool:
     return all(evaluate(a.num, corner, cache) // a.den >= 0 for a in atoms(v))
 
 
-def _product(symbols: Sequence[str], doms: Dict[str, List[int]]):  # type: ignore[no-untyped-def]
+def _product(symbols: Sequence[str], doms: Dict[str, List[int]]) -> Iterator[Env]:
     if not symbols:
         yield {}
         return

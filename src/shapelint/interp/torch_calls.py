@@ -9,8 +9,8 @@ import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
 from ..layers.core import SPATIAL, Condition, Shape, is_int, prod
-from ..layers.symbolic import Expr, symbol
 from ..layers.reshape import flatten_shape
+from ..layers.symbolic import Expr, symbol
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unbind, unsqueeze
 from .classes import CONTAINER_QUALNAMES, STACKS
 from .common import MAX_LOOP, RANK_FLAGS, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _rank_assumed, _reportable, _tensors, _to_dim, shown
@@ -115,6 +115,9 @@ def symbolic_seed(shape: Shape) -> Shape:
 
 class TorchCalls:
     """Runs torch operations and modules."""
+
+    solve_input: Any  # set by Machine: see its __init__
+    solve_shape: Optional[Shape]
 
     def call_torch(self, qual: str, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites") -> Any:
         kind = CONTAINER_QUALNAMES.get(qual)
@@ -400,9 +403,10 @@ class TorchCalls:
                 assumed = assumed | {"last" if spec.seed_keeps_leading else "batched"}
                 if x is self.solve_input:
                     shape = symbolic_seed(shape)
-                    if self.solve_shape is None:
+                    first: Optional[Shape] = self.solve_shape
+                    if first is None:
                         self.solve_shape = shape
-                    elif len(self.solve_shape) != len(shape):
+                    elif len(first) != len(shape):
                         shape = spec.seed(cfg)  # seen as another rank before: no symbols
         inputs = [shape] + [_shape_of(a) for a in args[1 : spec.n_inputs]]
         res = spec.apply(cfg, *inputs)

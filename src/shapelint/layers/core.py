@@ -145,9 +145,10 @@ def exact_prod(dims: Iterable[Dim]) -> Dim:
     values = list(dims)
     if all(is_int(d) for d in values):
         return prod(values)
-    if not all(is_int(d) or isinstance(d, Expr) for d in values):
+    exprs = [d for d in values if is_int(d) or isinstance(d, Expr)]
+    if len(exprs) != len(values):
         return None
-    return product(values)
+    return product(exprs)
 
 
 def fmt_dim(d: Dim) -> str:

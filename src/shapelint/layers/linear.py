@@ -11,6 +11,7 @@ from .core import (
     RANK,
     UNKNOWN,
     Bound,
+    Condition,
     Dim,
     Failure,
     Layer,
@@ -21,7 +22,6 @@ from .core import (
     is_int,
     known,
     prod,
-    Condition,
 )
 from .symbolic import Expr
 

@@ -11,10 +11,10 @@ back as ``None``: unknown, as any dim the analysis cannot know.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd
-from typing import Any, Dict, FrozenSet, Iterable, Optional, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Tuple, Union
 
 Atom = Union[str, "Floor"]
 Mono = Tuple[Atom, ...]
@@ -36,11 +36,11 @@ class Floor:
 
     num: "Expr"
     den: int
+    text: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def text(self) -> str:
+    def __post_init__(self) -> None:
         inner = str(self.num)
-        return f"({inner})//{self.den}" if len(self.num.terms) > 1 else f"{inner}//{self.den}"
+        object.__setattr__(self, "text", f"({inner})//{self.den}" if len(self.num.terms) > 1 else f"{inner}//{self.den}")
 
 
 class Expr(str):
@@ -257,6 +257,35 @@ def evaluate(v: Any, env: Dict[str, int], cache: Optional[Dict[str, int]] = None
                 term *= val
         total += term
     return total
+
+
+def compiled(v: Any) -> Callable[[Dict[str, int]], int]:
+    """``evaluate`` as a function made once per expression: the solver calls it per size."""
+    if not isinstance(v, Expr):
+        const = int(v)
+        return lambda env: const
+    fn = getattr(v, "_fn", None)
+    if fn is None:
+        parts = [(c, [_atom_fn(a) for a in mono]) for mono, c in v.terms]
+
+        def fn(env: Dict[str, int]) -> int:
+            total = 0
+            for c, fns in parts:
+                for f in fns:
+                    c *= f(env)
+                total += c
+            return total
+
+        v._fn = fn  # type: ignore[attr-defined]
+    return fn
+
+
+def _atom_fn(atom: Atom) -> Callable[[Dict[str, int]], int]:
+    if isinstance(atom, str):
+        name = atom
+        return lambda env: env[name]
+    inner, den = compiled(atom.num), atom.den
+    return lambda env: inner(env) // den
 
 
 def atoms(v: Any) -> Iterable[Floor]:

@@ -16,20 +16,20 @@ from .core import (
     RANK,
     RESHAPE,
     Bound,
+    Condition,
     Dim,
     Failure,
     Layer,
     Param,
     Result,
     Shape,
+    exact_prod,
     fmt_shape,
     is_int,
-    Condition,
-    exact_prod,
     norm_dim,
     prod,
 )
-from .symbolic import Expr, add, floordiv, mul
+from .symbolic import Expr, Value, add, floordiv, mul
 
 
 def _dims_text(shape: Sequence[Dim]) -> str:
@@ -108,7 +108,7 @@ def _reshape_exact(name: str, x: Shape, sizes: Sequence[Any]) -> Result:
     what = f"the element count of {fmt_shape(x)} for {name} to {_dims_text(sizes)}"
     if infer is None:
         return Result(tuple(out), conditions=() if total == wanted else (Condition(RESHAPE, total, wanted, what),))
-    if not is_int(wanted) or wanted <= 0:
+    if not is_int(wanted) or wanted <= 0 or not (is_int(total) or isinstance(total, Expr)):
         return Result(tuple(out))
     # torch needs the count to divide evenly; the -1 is the quotient (unknown with a batch in it)
     whole = mul(floordiv(total, wanted), wanted)
@@ -230,7 +230,7 @@ def _exact_pair(a: Dim, b: Dim) -> bool:
 
 
 def _exact_sum(col: Sequence[Dim]) -> Dim:
-    total: Dim = 0
+    total: Optional[Value] = 0
     for c in col:
         if not (is_int(c) or isinstance(c, Expr)):
             return None

@@ -1,0 +1,161 @@
+"""Solving for an undeclared input, judged by torch.
+
+A model with no declared input is checked with symbolic sizes; what the solver concludes
+must be what torch does: a finding only where torch refuses every input size, an
+inferred input that torch runs, and conditions that hold exactly at the sizes torch runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import CASES_PER_FAMILY
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import CASES, kind_of
+
+from shapelint.engine import check_path, check_source
+from shapelint.findings import RULES
+from shapelint.solve import holds
+
+ROOT = Path(__file__).resolve().parent.parent / "fixtures"
+UNDECLARED = sorted((ROOT / "undeclared").glob("*.py"))
+GOOD = sorted((ROOT / "good").glob("*.py"))
+DECLARATION = re.compile(r"^[ \t]*#[ \t]*shapelint:[ \t]*input[ \t]*=.*\n", re.MULTILINE)
+
+# input sizes torch is tried at: squares, and a few that are not
+SIZES = [(s, s) for s in range(1, 97)] + [(h, w) for h in (17, 32, 45, 64) for w in (9, 28, 33, 47, 90)]
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # tests only: fixtures are our own files
+    return module
+
+
+def _channels(model: torch.nn.Module) -> int:
+    first = next(m for m in model.modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)))
+    return first.in_channels
+
+
+def _torch_error(model: torch.nn.Module, shape) -> Exception | None:
+    try:
+        with torch.no_grad():
+            model(torch.zeros(shape))
+    except Exception as e:  # torch refuses in many ways
+        return e
+    return None
+
+
+@pytest.mark.parametrize("path", UNDECLARED, ids=lambda p: p.stem)
+def test_undeclared_bug_is_found_and_torch_refuses_every_size(path):
+    assert not DECLARATION.search(path.read_text())
+    result = check_path(path)
+    expected = path.with_suffix(".expected").read_text().splitlines()
+    assert [f"{f.row}:{f.column}: {f.code} {f.message}" for f in result.findings] == expected
+    module = _load(path, f"undeclared_{path.stem}")
+    for trace in result.traces:
+        model = getattr(module, trace.model)().eval()
+        c = _channels(model)
+        errors = [_torch_error(model, (2, c, h, w)) for h, w in SIZES]
+        assert all(errors), f"torch runs {trace.model} at {[s for s, e in zip(SIZES, errors) if e is None][:3]}"
+        kinds = {k for e in errors for k in kind_of(f"{type(e).__name__}: {e}")}
+        for finding in result.findings:
+            assert RULES[finding.code].name in kinds, f"{finding.code} but torch says {kinds}"
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
+def test_good_fixture_without_declarations_is_silent_and_its_inferred_input_runs(path, tmp_path):
+    copy = tmp_path / path.name
+    copy.write_text(DECLARATION.sub("", path.read_text()))
+    result = check_path(copy)
+    assert result.findings == []
+    inferred = [t for t in result.traces if t.input_source]
+    if not inferred:
+        return
+    module = _load(copy, f"stripped_{path.stem}")
+    for trace in inferred:
+        assert trace.input is not None and all(isinstance(d, int) for d in trace.input[1:]), trace.input
+        model = getattr(module, trace.model)().eval()
+        shape = (2,) + tuple(trace.input[1:])
+        error = _torch_error(model, shape)
+        assert error is None, f"{trace.model} at the inferred {shape}: {error}"
+
+
+# --- random conv/pool stacks: the conditions hold exactly where torch runs -------------------
+
+
+@st.composite
+def stacks(draw):
+    layers, lines = draw(st.integers(1, 4)), []
+    channels = draw(st.integers(1, 3))
+    first = channels
+    for i in range(layers):
+        kind = "conv" if i == 0 else draw(st.sampled_from(["conv", "max", "avg"]))  # a conv names the channels
+        k = draw(st.integers(1, 5))
+        s = draw(st.integers(1, 3))
+        p = draw(st.integers(0, k // 2))
+        if kind == "conv":
+            d = draw(st.integers(1, 2))
+            out = draw(st.integers(1, 4))
+            lines.append(f"nn.Conv2d({channels}, {out}, {k}, stride={s}, padding={p}, dilation={d})")
+            channels = out
+        else:
+            pool = "MaxPool2d" if kind == "max" else "AvgPool2d"
+            lines.append(f"nn.{pool}({k}, stride={s}, padding={p})")
+    features = draw(st.integers(1, 600))
+    return first, lines, features
+
+
+SOURCE = '''import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            {layers}
+        )
+        self.fc = nn.Linear({features}, 3)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+'''
+
+
+@settings(max_examples=max(20, CASES_PER_FAMILY // 20), deadline=None)
+@given(stacks(), st.data())
+def test_conditions_agree_with_torch(stack, data):
+    channels, lines, features = stack
+    if data.draw(st.booleans()):  # in_features that some size gives: the flattened size torch computes at one
+        namespace: dict = {}
+        exec(compile(SOURCE.format(layers=",\n            ".join(lines), features=1), "<generated>", "exec"), namespace)
+        size = data.draw(st.integers(1, 48))
+        try:
+            with torch.no_grad():
+                features = int(torch.flatten(namespace["Net"]().features(torch.zeros(1, channels, size, size)), 1).shape[1])
+        except RuntimeError:
+            pass
+    source = SOURCE.format(layers=",\n            ".join(lines), features=features)
+    result = check_source("<source>", source)
+    (trace,) = result.traces
+    assert trace.symbols == ("H", "W")
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # tests only: our own generated model
+    model = namespace["Net"]().eval()
+    for _ in range(6):
+        h, w = data.draw(st.integers(1, 48)), data.draw(st.integers(1, 48))
+        admissible = all(holds(c, {"H": h, "W": w}, {}) for c in trace.conditions)
+        runs = _torch_error(model, (1, channels, h, w)) is None
+        CASES["solver conditions"] += 1
+        assert admissible == runs, f"H={h} W={w}: conditions say {admissible}, torch {runs}\n{source}"
+    if result.findings:  # no size at all: torch must refuse every one tried
+        assert all(_torch_error(model, (1, channels, h, w)) for h, w in SIZES[:48])
+    elif trace.input_source:
+        assert _torch_error(model, (1,) + tuple(trace.input[1:])) is None
