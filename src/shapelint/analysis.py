@@ -131,7 +131,7 @@ def solve_for_input(trace: Trace, machine: Machine, deadline: Optional[float]) -
     elif outcome.status == "sat" and outcome.env is not None and outcome.pinned:
         env = {s: v for s, v in outcome.env.items() if s in outcome.pinned}
         trace.input = ("N",) + tuple(_at(d, env) for d in seeded[1:])
-        sources = ", ".join(places[i] for i in outcome.sources)
+        sources = ", ".join(dict.fromkeys(places[i] for i in outcome.sources))
         steps = describe(outcome, symbols)
         single = all(f"{s} = {env[s]}" == outcome.steps.get(s) for s in env)
         trace.input_source = f"inferred from {sources}" + ("" if single else f"; {steps}")

@@ -272,17 +272,24 @@ class Solver:
                 cache: Dict[str, int] = {}
                 if all(holds(c, trial, cache) for c in mine):
                     values.append(v)
-            gaps = {b - a for a, b in zip(values, values[1:])}
-            if len(values) == 1:
-                out[s] = f"{s} = {values[0]}"
-            elif len(gaps) == 1 and values[-1] > BOX - min(gaps):
-                step = gaps.pop()
-                out[s] = f"{s} >= {values[0]}" if step == 1 else f"{s} = {values[0]} + {step}k"
-            elif gaps == {1}:
-                out[s] = f"{s} = {values[0]}..{values[-1]}"
-            else:
-                out[s] = f"{s} = {values[0]} (the smallest)"
+            out[s] = _progression(s, values)
         return out
+
+
+def _progression(s: str, values: List[int]) -> str:
+    """``H = 32 + 16k``, ``H = 64..65 + 64k``, ``H = 28..31``, ``H >= 8``: the admissible
+    values found in the box, when they repeat with a period to its end or form one run."""
+    first, found = values[0], set(values)
+    if values == list(range(first, values[-1] + 1)):
+        return f"{s} >= {first}" if values[-1] == BOX else (f"{s} = {first}" if len(values) == 1 else f"{s} = {first}..{values[-1]}")
+    for period in range(2, min(256, (BOX - first) // 2) + 1):
+        if all((v + period in found) == (v in found) for v in range(first, BOX + 1 - period)):
+            residues = [v for v in range(first, first + period) if v in found]
+            if residues == list(range(residues[0], residues[-1] + 1)):
+                run = str(residues[0]) if len(residues) == 1 else f"{residues[0]}..{residues[-1]}"
+                return f"{s} = {run} + {period}k"
+            break
+    return f"{s} = {first} (the smallest)"
 
 
 def _growing(c: Condition) -> Tuple[Optional[Expr], int]:
@@ -359,7 +366,7 @@ def explain(outcome: Outcome, conds: Sequence[Condition], places: Sequence[str],
     assert outcome.first is not None
     c = conds[outcome.first]
     syms = [s for s in symbols if s in cond_symbols(c)] or list(symbols)
-    sources = [places[i] for i in outcome.sources]
+    sources = list(dict.fromkeys(places[i] for i in outcome.sources))
     if c.rhs is None:
         fits = "fits " + " and ".join(sources) if sources else "the earlier layers accept"
         return (f"every input {size_names(syms)} that {fits} makes this output size {show(c.lhs)} below 1 "

@@ -413,7 +413,7 @@ class TorchCalls:
         note = x.note if isinstance(x, Tensor) else ""
         if _reportable(res.failure, assumed):
             self.fail_module(obj, res.failure, note, id(x) in self.block_inputs[-1])
-        if self.recording(res, inputs):
+        if self.recording(res, assumed):
             label = f"{name or obj.type_name}"
             for cond in self.conditions_of(res, inputs):
                 if cond.kind == SPATIAL and cond.arg is None and any(p.name == "kernel_size" for p in spec.signature):
@@ -435,9 +435,10 @@ class TorchCalls:
             return Tensor(res.shape, x.note, assumed)  # shape-preserving: the producer stays the earlier one
         return Tensor(res.shape, note, assumed)
 
-    def recording(self, res: Result, inputs: Sequence[Any]) -> bool:
-        """Conditions on the input's sizes count on paths that certainly run."""
-        return self.solve_input is not None and self.undecided == 0 and self.try_depth == 0 and res.failure is None
+    def recording(self, res: Result, assumed: FrozenSet[str]) -> bool:
+        """Conditions on the input's sizes count on paths that certainly run, and not
+        after a refused call (its bug is reported already: no cascade)."""
+        return self.solve_input is not None and self.undecided == 0 and self.try_depth == 0 and res.failure is None and "failed" not in assumed
 
     def conditions_of(self, res: Result, inputs: Sequence[Any]) -> List[Condition]:
         """The layer's own conditions, and torch's refusal of any new size below 1."""
@@ -452,7 +453,7 @@ class TorchCalls:
     def fail_result(self, res: Result, site: Optional[Site], note: Any = "", *inputs: Tensor, label: str = "") -> None:
         """Report the failure, or record the conditions on the input's sizes."""
         self.fail(res.failure, site, note, *inputs)
-        if site is not None and self.recording(res, inputs):
+        if site is not None and self.recording(res, _assumed(*inputs)):
             shapes = [t.shape for t in inputs if isinstance(t, Tensor)]
             for cond in self.conditions_of(res, shapes):
                 self.reporter.require(cond, site, label or "this call")
