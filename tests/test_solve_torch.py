@@ -159,3 +159,62 @@ def test_conditions_agree_with_torch(stack, data):
         assert all(_torch_error(model, (1, channels, h, w)) for h, w in SIZES[:48])
     elif trace.input_source:
         assert _torch_error(model, (1,) + tuple(trace.input[1:])) is None
+
+
+# --- random skip connections: a path down and up again, concatenated with the skip --------------
+
+SKIP = '''import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d({c}, 4, {k}, padding={p})
+        self.down = nn.Sequential(
+            {down}
+        )
+        self.up = {up}
+
+    def forward(self, x):
+        e = self.enc(x)
+        return torch.cat([self.up(self.down(e)), e], dim=1)
+'''
+
+
+@st.composite
+def skips(draw):
+    c, k = draw(st.integers(1, 3)), draw(st.integers(1, 5))
+    p = draw(st.integers(0, k // 2))
+    down = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["conv", "max"]))
+        kk, s = draw(st.integers(1, 4)), draw(st.integers(1, 2))
+        pp = draw(st.integers(0, kk // 2))
+        down.append(f"nn.Conv2d(4, 4, {kk}, stride={s}, padding={pp})" if kind == "conv" else f"nn.MaxPool2d({kk}, stride={s}, padding={pp})")
+    if draw(st.booleans()):
+        up = f"nn.Upsample(scale_factor={draw(st.sampled_from(['2', '2.0', '3', '4']))})"
+    else:
+        s = draw(st.integers(1, 3))
+        kk = draw(st.integers(1, 4))
+        up = f"nn.ConvTranspose2d(4, 4, {kk}, stride={s}, padding={draw(st.integers(0, (kk - 1) // 2))})"
+    return c, SKIP.format(c=c, k=k, p=p, down=",\n            ".join(down), up=up)
+
+
+@settings(max_examples=max(20, CASES_PER_FAMILY // 20), deadline=None)
+@given(skips(), st.data())
+def test_skip_conditions_agree_with_torch(skip, data):
+    channels, source = skip
+    result = check_source("<source>", source)
+    (trace,) = result.traces
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # tests only: our own generated model
+    model = namespace["Net"]().eval()
+    for _ in range(6):
+        h, w = data.draw(st.integers(1, 40)), data.draw(st.integers(1, 40))
+        admissible = all(holds(c, {"H": h, "W": w}, {}) for c in trace.conditions)
+        runs = _torch_error(model, (1, channels, h, w)) is None
+        CASES["solver conditions"] += 1
+        assert admissible == runs, f"H={h} W={w}: conditions say {admissible}, torch {runs}\n{source}"
+    if result.findings:
+        assert all(_torch_error(model, (1, channels, h, w)) for h, w in SIZES[:48])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -39,9 +39,14 @@ class Trace:
     complete: bool = True  # False when the analysis stopped early (budget) or could not build the model
     error: Optional[str] = None  # an internal error: a bug in shapelint, reported, never a traceback
     lost: List[Lost] = field(default_factory=list)  # where forward lost the thread
-    input_source: str = ""  # for an input nobody declared: how it was solved for ("inferred from fc1's in_features")
+    solved: Optional[Callable[[], str]] = None  # for an input nobody declared: how it was solved for
     symbols: Tuple[str, ...] = ()  # that input's symbolic sizes ("H", "W")
     conditions: List[Condition] = field(default_factory=list)  # what torch requires of them
+
+    @property
+    def input_source(self) -> str:
+        """``inferred from fc1's in_features, line 12``: made when asked (it needs line numbers)."""
+        return self.solved() if self.solved is not None else ""
 
     @property
     def not_followed(self) -> List[Tuple[str, int, str]]:
@@ -120,21 +125,31 @@ def solve_for_input(trace: Trace, machine: Machine, deadline: Optional[float]) -
         return
     conds = [r[0] for r in records]
     trace.symbols, trace.conditions = tuple(symbols), conds
-    places = [place(r[0], r[2], r[1].info.line(r[1].node)) for r in records]
     outcome = Solver(conds, symbols, deadline).solve()
+
+
+    def places() -> List[str]:  # positions cost a pass over the file: only when a text needs them
+        wanted = set(outcome.sources) | ({outcome.first} if outcome.first is not None else set())
+        return [place(r[0], r[2], r[1].info.line(r[1].node)) if i in wanted else "" for i, r in enumerate(records)]
+
     if outcome.status == "unsat" and outcome.first is not None:
         cond, site, _, call = records[outcome.first]
-        failure = Failure(cond.kind, explain(outcome, conds, places, symbols), arg=cond.arg)
+        failure = Failure(cond.kind, explain(outcome, conds, places(), symbols), arg=cond.arg)
         finding = to_finding(failure, site, "", call)
         if all(f.sort_key() != finding.sort_key() for f in trace.findings):
             trace.findings.append(finding)
     elif outcome.status == "sat" and outcome.env is not None and outcome.pinned:
         env = {s: v for s, v in outcome.env.items() if s in outcome.pinned}
         trace.input = ("N",) + tuple(_at(d, env) for d in seeded[1:])
-        sources = ", ".join(dict.fromkeys(places[i] for i in outcome.sources))
         steps = describe(outcome, symbols)
         single = all(f"{s} = {env[s]}" == outcome.steps.get(s) for s in env)
-        trace.input_source = f"inferred from {sources}" + ("" if single else f"; {steps}")
+
+        def source() -> str:
+            named = places()
+            sources = ", ".join(dict.fromkeys(named[i] for i in outcome.sources))
+            return f"inferred from {sources}" + ("" if single else f"; {steps}")
+
+        trace.solved = source
         trace.rows = [replace(r, input_shape=_shape_at(r.input_shape, env), output_shape=_shape_at(r.output_shape, env)) for r in trace.rows]
         trace.output = _shape_at(trace.output, env)
 

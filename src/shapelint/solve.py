@@ -263,14 +263,16 @@ class Solver:
         """For each symbol, with the others at ``env``, its admissible values in the box:
         one value, a range, or a progression that runs to the box's end."""
         out: Dict[str, str] = {}
+        doms = self.domains(conds)
         for s in self.symbols:
-            mine = [c for c in conds if s in cond_symbols(c)]
+            joint = [c for c in conds if s in cond_symbols(c) and len(cond_symbols(c)) > 1]
             values = []
-            for v in range(env[s], BOX + 1):
+            for v in doms[s]:
+                if v < env[s]:
+                    continue
                 trial = dict(env)
                 trial[s] = v
-                cache: Dict[str, int] = {}
-                if all(holds(c, trial, cache) for c in mine):
+                if all(holds(c, trial, {}) for c in joint):
                     values.append(v)
             out[s] = _progression(s, values)
         return out
