@@ -12,7 +12,7 @@ difference that repeats with a period the box covers); anything else is unknown.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import gcd
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
@@ -63,7 +63,7 @@ class Solver:
         self.symbols = [s for s in symbols]
         self.conds = [c for c in conditions if cond_symbols(c) and cond_symbols(c) <= set(symbols)]
         self.deadline = deadline
-        self._masks: Dict[int, int] = {}
+        self._masks: Dict[Condition, int] = {}
 
     def _tick(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -73,7 +73,7 @@ class Solver:
     def mask(self, c: Condition) -> int:
         """The sizes 1..BOX meeting a condition on one symbol, as bits; a monotone
         ``>= 1`` holds from a threshold on, found by bisection."""
-        key = id(c)
+        key = c
         if key not in self._masks:
             (s,) = cond_symbols(c)
             full = ((1 << BOX) - 1) << 1
@@ -240,6 +240,11 @@ class Solver:
         pinned = frozenset(s for c in conds if c.rhs is not None for s in cond_symbols(c))
         env, complete = self.search(conds)
         if env is not None:
+            # to show: sizes where the merged sides are equal, not merely broadcast from 1
+            strict = [replace(c, alternatives=()) for c in conds]
+            equal, _ = self.search(strict) if any(c.alternatives for c in conds) else (None, True)
+            if equal is not None:
+                return Outcome("sat", equal, pinned, self.steps(strict, equal), sources=self.equalities(conds))
             return Outcome("sat", env, pinned, self.steps(conds, env), sources=self.equalities(conds))
         if not complete:
             return Outcome("unknown")
