@@ -218,3 +218,69 @@ def test_skip_conditions_agree_with_torch(skip, data):
         assert admissible == runs, f"H={h} W={w}: conditions say {admissible}, torch {runs}\n{source}"
     if result.findings:
         assert all(_torch_error(model, (1, channels, h, w)) for h, w in SIZES[:48])
+
+
+# --- small models whose input only their layers state: the inferred one runs in torch ----------
+
+STATED_BY_LAYERS = {
+    "layernorm_over_the_map": '''import torch
+import torch.nn as nn
+
+
+class Stem(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 96, 4, stride=4)
+        self.norm = nn.LayerNorm([96, 56, 56])
+
+    def forward(self, x):
+        return self.norm(self.conv(x))
+''',
+    "upsampled_skip": '''import torch
+import torch.nn as nn
+
+
+class UNetUp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(3, 8, 3)
+        self.pool = nn.MaxPool2d(2)
+        self.mid = nn.Conv2d(8, 8, 3, padding=1)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.dec = nn.Conv2d(16, 4, 3, padding=1)
+
+    def forward(self, x):
+        e = self.enc(x)
+        m = self.up(self.mid(self.pool(e)))
+        return self.dec(torch.cat([m, e], dim=1))
+''',
+    "audio_1d": '''import torch
+import torch.nn as nn
+
+
+class Keyword(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(1, 8, 9, stride=4)
+        self.pool = nn.MaxPool1d(4)
+        self.fc = nn.Linear(8 * 62, 12)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.conv(x)), 1))
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATED_BY_LAYERS))
+def test_inferred_input_runs_in_torch(name):
+    source = STATED_BY_LAYERS[name]
+    result = check_source("<source>", source)
+    assert result.findings == []
+    (trace,) = result.traces
+    assert trace.input_source.startswith("inferred from")
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # tests only: our own model
+    model = next(v for k, v in namespace.items() if isinstance(v, type) and issubclass(v, torch.nn.Module) and v is not torch.nn.Module)()
+    shape = (2,) + tuple(trace.input[1:])
+    assert _torch_error(model.eval(), shape) is None
+    assert trace.output is not None and tuple(model(torch.zeros(shape)).shape)[1:] == tuple(trace.output[1:])
