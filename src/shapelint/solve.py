@@ -59,6 +59,9 @@ class _Timeout(Exception):
 
 
 class Solver:
+    """The admissible sizes of the conditions' symbols: searched in the box, and proved
+    absent beyond it before "none" is said."""
+
     def __init__(self, conditions: Sequence[Condition], symbols: Sequence[str], deadline: Optional[float] = None) -> None:
         self.symbols = [s for s in symbols]
         self.conds = [c for c in conditions if cond_symbols(c) and cond_symbols(c) <= set(symbols)]
@@ -73,8 +76,7 @@ class Solver:
     def mask(self, c: Condition) -> int:
         """The sizes 1..BOX meeting a condition on one symbol, as bits; a monotone
         ``>= 1`` holds from a threshold on, found by bisection."""
-        key = c
-        if key not in self._masks:
+        if c not in self._masks:
             (s,) = cond_symbols(c)
             full = ((1 << BOX) - 1) << 1
             if c.rhs is None and not c.alternatives and _rising(c.lhs):
@@ -92,8 +94,8 @@ class Solver:
                     if holds(c, {s: v}, {}):
                         bits |= 1 << v
                 self._tick()
-            self._masks[key] = bits
-        return self._masks[key]
+            self._masks[c] = bits
+        return self._masks[c]
 
     def domains(self, conds: Sequence[Condition]) -> Dict[str, List[int]]:
         """Per symbol, the values in the box that meet every condition on it alone."""
@@ -198,11 +200,10 @@ class Solver:
                     return True
         for grow, const in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
             if isinstance(const, int) and _grows_from(grow, corner):
-                if True:
-                    far = dict(corner)
-                    far[s] = BOX + 1
-                    if evaluate(grow, far, {}) > const:
-                        return True
+                far = dict(corner)
+                far[s] = BOX + 1  # past the box it is larger still: never equal again
+                if evaluate(grow, far, {}) > const:
+                    return True
         return False
 
     def exhaustive(self, conds: Sequence[Condition]) -> bool:
@@ -358,10 +359,6 @@ def size_names(symbols: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _rhs(c: Condition) -> str:
-    return show(c.rhs)
-
-
 def place(c: Condition, label: str, line: int) -> str:
     """``fc1's in_features, line 12``: where a condition was made."""
     what = f"{label}'s {c.arg}" if c.arg and label else label
@@ -382,5 +379,5 @@ def explain(outcome: Outcome, conds: Sequence[Condition], places: Sequence[str],
     if c.kind == FEATURES and isinstance(c.rhs, int):
         said = f"no input {size_names(syms)} makes the {show(c.lhs)} features this Linear receives equal its {c.what}"
     else:
-        said = f"no input {size_names(syms)} makes {show(c.lhs)} equal {_rhs(c)} ({c.what})"
+        said = f"no input {size_names(syms)} makes {show(c.lhs)} equal {show(c.rhs)} ({c.what})"
     return f"{said}{together} (the input size is not declared: solved for it)"

@@ -212,18 +212,11 @@ def floordiv(a: Optional[Value], d: Any) -> Optional[Value]:
         rest = {m: c // g for m, c in rest.items()}
         const //= g
         d //= g
-    if len(rest) == 1 and const == 0:
-        (m, c), = rest.items()
+    if len(rest) == 1:
+        ((m, c),) = rest.items()
         if c == 1 and len(m) == 1 and isinstance(m[0], Floor) and m[0].den * d <= MAX_DEN:
-            inner = m[0]  # (n//a)//b == n//(a*b)
-            nested = floordiv(inner.num, inner.den * d)
-            return add(_make(out), nested)
-    if len(rest) == 1 and const != 0:
-        (m, c), = rest.items()
-        if c == 1 and len(m) == 1 and isinstance(m[0], Floor) and m[0].den * d <= MAX_DEN:
-            inner = m[0]  # (n//a + k)//b == (n + k*a)//(a*b)
-            nested = floordiv(add(inner.num, const * inner.den), inner.den * d)
-            return add(_make(out), nested)
+            inner = m[0]  # (n//a + k)//b == (n + k*a)//(a*b): one floor, not two
+            return add(_make(out), floordiv(add(inner.num, const * inner.den), inner.den * d))
     if d == 1:
         rest[()] = const
         return add(_make(out), _make(rest))
