@@ -129,7 +129,7 @@ class Net(nn.Module):
 '''
 
 
-@settings(max_examples=max(20, CASES_PER_FAMILY // 20), deadline=None)
+@settings(max_examples=max(20, CASES_PER_FAMILY // 40), deadline=None)
 @given(stacks(), st.data())
 def test_conditions_agree_with_torch(stack, data):
     channels, lines, features = stack
@@ -201,7 +201,7 @@ def skips(draw):
     return c, SKIP.format(c=c, k=k, p=p, down=",\n            ".join(down), up=up)
 
 
-@settings(max_examples=max(20, CASES_PER_FAMILY // 20), deadline=None)
+@settings(max_examples=max(20, CASES_PER_FAMILY // 40), deadline=None)
 @given(skips(), st.data())
 def test_skip_conditions_agree_with_torch(skip, data):
     channels, source = skip
