@@ -21,6 +21,7 @@ import torch
 from oracle import kind_of
 from test_shapes_torch import torch_calls
 
+from shapelint.layers.symbolic import evaluate
 from shapelint.analysis import Trace, analyse
 from shapelint.extract.index import ProjectIndex
 from shapelint.report import shapes as shapes_report
@@ -148,11 +149,14 @@ def test_a_conv_on_an_unknown_input_states_the_dims_from_its_channels(tmp_path: 
             def forward(self, x):
                 return self.conv(x)
     """, "Net")
-    assert [(r.input_shape, r.output_shape) for r in trace.rows] == [((Ellipsis, 3, None, None), (Ellipsis, 8, None, None))]
-    assert "[..., 8, ?, ?]" in shapes_report.table([trace])
+    # the undeclared input's sizes are named (H, W: solve.py) and followed exactly
+    assert [(r.input_shape, r.output_shape) for r in trace.rows] == [((Ellipsis, 3, "H", "W"), (Ellipsis, 8, "H - 2", "W - 2"))]
+    assert "[..., 8, H - 2, W - 2]" in shapes_report.table([trace])
     model = build(tmp_path, "Net")
     for x in (torch.zeros(3, 9, 9), torch.zeros(2, 3, 9, 9)):  # batched or not: both fit
-        assert_rows_fit(trace, model, x)
+        calls = assert_rows_fit(trace, model, x)
+        out = trace.rows[0].output_shape
+        assert [evaluate(d, {"H": 9, "W": 9}) for d in out[-2:]] == list(calls[0][3][-2:])
 
 
 def test_indexing_a_tensor_of_assumed_rank_keeps_no_definite_rank(tmp_path: Path) -> None:

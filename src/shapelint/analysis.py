@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -18,7 +18,10 @@ from .findings import KIND_TO_CODE, Edit, Finding, Fix, Related
 from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Note, Site, Tensor, walk_modules
-from .layers import Failure, Shape
+from .layers import Dim, Failure, Shape
+from .layers.core import Condition
+from .layers.symbolic import Expr, evaluate
+from .solve import Solver, cond_symbols, describe, explain, place
 
 NOTE_KINDS = {"channel-mismatch", "in-features-mismatch", "norm-features-mismatch", "reshape-mismatch"}
 
@@ -45,6 +48,17 @@ class Trace:
         if self.source is None or self.input is None:
             return ""
         return f" (input {fmt_dims(self.input)} from {self.source})"
+    solved: Optional[Callable[[], str]] = None  # for an input nobody declared or stated: how it was solved for
+    symbols: Tuple[str, ...] = ()  # that input's symbolic sizes ("H", "W")
+    conditions: List[Condition] = field(default_factory=list)  # what torch requires of them
+
+    @property
+    def input_source(self) -> str:
+        """Where the input comes from: ``the call at line 40`` (stated), ``inferred from fc1's
+        in_features, line 12`` (solved; made when asked, it needs line numbers); "" when declared."""
+        if self.source is not None:
+            return self.source
+        return self.solved() if self.solved is not None else ""
 
     @property
     def not_followed(self) -> List[Tuple[str, int, str]]:
@@ -75,13 +89,16 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
         input_shape = stated.shape
     trace = Trace(cls.name, info.filename, info.class_lines(cls.name)[0], input_shape, source=stated.source if stated else None)
     built = stated is not None and stated.built
+    given = Tensor(input_shape)
+    if input_shape is None:
+        machine.solve_input = given  # nothing declared or stated: its sizes are solved for (solve.py)
     try:
         args, kwargs = (list(stated.args), dict(stated.kwargs)) if stated is not None and built else ([], {})
         root = machine.instantiate(cls, args, kwargs, Site(info, cls.node.name), None, open_ended=not built)
         modules = walk_modules(root)
         machine.names = {id(m): name for name, m in modules if name}
         trace.params = total_params(root, modules)
-        out = machine.call_module(root, [Tensor(input_shape)], {}, None)
+        out = machine.call_module(root, [given], {}, None)
         if isinstance(out, Tensor):
             trace.output = shown(out.shape, out.assumed)
         trace.complete = root.complete
@@ -109,9 +126,62 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
     trace.findings = [to_finding(*f) for f in failures]
     if stated is not None:  # say where the size came from
         trace.findings = [replace(f, message=f.message + trace.note) for f in trace.findings]
+    if machine.solve_shape is not None and trace.complete and trace.error is None and not _building_block(machine, cls):
+        solve_for_input(trace, machine, deadline)
     if trace.rows and all(r.macs is not None for r in trace.rows):
         trace.macs = sum(r.macs for r in trace.rows)  # type: ignore[misc]
     return trace
+
+
+def solve_for_input(trace: Trace, machine: Machine, deadline: Optional[float]) -> None:
+    """With no input declared: a finding where no input size meets what torch requires,
+    else the inferred input for the table."""
+    seeded = machine.solve_shape
+    assert seeded is not None
+    symbols = [str(d) for d in seeded[2:] if isinstance(d, Expr)]
+    records = [r for r in machine.reporter.conditions if cond_symbols(r[0]) and cond_symbols(r[0]) <= set(symbols)]
+    if not records:
+        return
+    conds = [r[0] for r in records]
+    trace.symbols, trace.conditions = tuple(symbols), conds
+    outcome = Solver(conds, symbols, deadline).solve()
+
+
+    def places() -> List[str]:  # positions cost a pass over the file: only when a text needs them
+        wanted = set(outcome.sources) | ({outcome.first} if outcome.first is not None else set())
+        return [place(r[0], r[2], r[1].info.line(r[1].node)) if i in wanted else "" for i, r in enumerate(records)]
+
+    if outcome.status == "unsat" and outcome.first is not None:
+        cond, site, _, call = records[outcome.first]
+        failure = Failure(cond.kind, explain(outcome, conds, places(), symbols), arg=cond.arg)
+        finding = to_finding(failure, site, "", call)
+        if all(f.sort_key() != finding.sort_key() for f in trace.findings):
+            trace.findings.append(finding)
+    elif outcome.status == "sat" and outcome.env is not None and outcome.pinned:
+        env = {s: v for s, v in outcome.env.items() if s in outcome.pinned}
+        trace.input = ("N",) + tuple(_at(d, env) for d in seeded[1:])
+        steps = describe(outcome, symbols)
+        single = all(f"{s} = {env[s]}" == outcome.steps.get(s) for s in env)
+
+        def source() -> str:
+            named = places()
+            sources = ", ".join(dict.fromkeys(named[i] for i in outcome.sources))
+            return f"inferred from {sources}" + ("" if single else f"; {steps}")
+
+        trace.solved = source
+        trace.rows = [replace(r, input_shape=_shape_at(r.input_shape, env), output_shape=_shape_at(r.output_shape, env)) for r in trace.rows]
+        trace.output = _shape_at(trace.output, env)
+
+
+def _at(d: Dim, env: Dict[str, int]) -> Dim:
+    """A size at the inferred input, where every symbol in it is pinned."""
+    if isinstance(d, Expr) and d.symbols() <= set(env):
+        return evaluate(d, env)
+    return d
+
+
+def _shape_at(shape: Any, env: Dict[str, int]) -> Any:
+    return None if shape is None else tuple(_at(d, env) for d in shape)
 
 
 def _building_block(machine: Machine, cls: ClassRef) -> bool:

@@ -261,10 +261,10 @@ def _shapes(args: argparse.Namespace) -> int:
         if len(names) != 1:
             raise UsageError(f"--input needs FILE::CLASS when the file has several models ({', '.join(names)})")
         targets = names
-    else:
-        targets = [n for n in names if result.declared[n] is not None or result.stated.get(n)]
+    else:  # the declared or stated ones; with none, every model, its input solved for
+        targets = [n for n in names if result.declared[n] is not None or result.stated.get(n)] or names
         if not targets:
-            raise UsageError(f"{path_text}: no class declares or states its input; use FILE::CLASS --input DIMS")
+            raise UsageError(f"{path_text}: no nn.Module class found; use FILE::CLASS --input DIMS")
     inputs = {n: (dims if dims is not None else result.declared[n]) for n in targets}
     # without a declared input, each input the code states (a call, an annotation, an assert) is a table
     traces = [t for name in targets for t in analyse(index, info, inputs, only=name, training=False, stated=result.stated)]

@@ -107,7 +107,10 @@ class Net(nn.Module):
         _rule("SHP001", "spatial-collapse", """
 ## What it does
 Finds a convolution, pooling or resampling layer whose output would have a spatial
-size below 1 for the input size (declared, or stated in the code: see below).
+size below 1 for the input size (declared, or stated in the code: see below). With no
+input declared or stated, it reports the layer that collapses for every input size the
+model's other layers accept (a Linear after a flatten that fixes the size): the input is
+solved for, and the message names what fixed it.
 
 ## Why is this bad?
 torch refuses at the first forward pass ("Output size is too small", "Kernel size
@@ -150,7 +153,10 @@ nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.Conv2d(6, 32, 5))
         _rule("SHP003", "in-features-mismatch", """
 ## What it does
 Finds an `nn.Linear` (or `Bilinear`) whose `in_features` differs from the size of the
-last dimension it receives, typically after a flatten.
+last dimension it receives, typically after a flatten. With no input declared, the
+flattened size is an expression of the input's height and width, and the rule reports
+only an `in_features` that no input size gives (no fix is offered: the right value
+depends on the input).
 
 ## Why is this bad?
 torch refuses at run time: "mat1 and mat2 shapes cannot be multiplied (4x400 and 576x120)".
@@ -206,6 +212,9 @@ nn.Conv2d(16, 32, 3, stride=2, padding=1)
         _rule("SHP006", "merge-mismatch", """
 ## What it does
 Finds `torch.cat`, `+` or `*` operands whose shapes disagree where they must agree.
+With no input declared, the sizes of both sides are expressions of the input size, and
+the rule reports a `cat` whose sides differ for every input size (a U-Net skip that is
+never cropped to the upsampled path).
 
 ## Why is this bad?
 torch refuses at run time: "Sizes of tensors must match except in dimension 1".

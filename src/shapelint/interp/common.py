@@ -12,7 +12,7 @@ import libcst as cst
 
 from ..extract.index import ModuleInfo
 from ..layers import UNKNOWN, Failure, Result
-from ..layers.core import is_int
+from ..layers.core import Condition, is_int
 from .values import BoundMethod, ClassRef, EnumMember, FuncRef, Instance, ModuleObj, Partial, Site, Tensor, TorchRef
 
 MAX_STEPS = 400_000
@@ -122,6 +122,20 @@ class Reporter:
         self.anchor: Optional[Callable[[Site], Optional[Site]]] = None
         self.lost: List[Lost] = []
         self._lost_at: set = set()
+        # what torch requires of sizes of an unknown input: (condition, where, what made it, call)
+        self.conditions: List[Tuple[Condition, Site, str, Optional[Site]]] = []
+        self._required: set = set()
+
+    def require(self, cond: Condition, site: Site, label: str, call: Optional[Site] = None) -> None:
+        """Record a condition on the input's sizes, once per place and expression."""
+        outer = self.anchor(site) if self.anchor is not None else None
+        if outer is not None:  # inside an installed library: at the project's call
+            cond = replace(cond, arg=None)
+            site, call = outer, None
+        key = (id(site.node), cond.kind, str(cond.lhs), str(cond.rhs), cond.alternatives)
+        if key not in self._required:
+            self._required.add(key)
+            self.conditions.append((cond, site, label, call))
 
     def lose(self, function: str, site: Site, reason: str) -> None:
         if id(site.node) not in self._lost_at:

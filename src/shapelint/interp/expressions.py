@@ -357,12 +357,12 @@ class Expressions:
             if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
                 return Tensor(None)
             res = matmul(left.shape, right.shape, "@")
-            self.fail(res.failure, site, "", left, right)
+            self.fail_result(res, site, "", left, right, label="the @")
             return Tensor(res.shape, "", _assumed(left, right) | _after(res))
         symbol = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/"}.get(type(op), "?")
         if isinstance(left, Tensor) and isinstance(right, Tensor):
             res = broadcast(left.shape, right.shape, symbol)
-            self.fail(res.failure, site, "", left, right)
+            self.fail_result(res, site, "", left, right, label=f"the {symbol}")
             return Tensor(res.shape, "", _assumed(left, right) | _after(res))
         tensor = left if isinstance(left, Tensor) else right
         other = right if tensor is left else left

@@ -91,6 +91,10 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self._namespaces = {}
         self._enum_members = {}
         self.where: Optional[Tuple[Frame, cst.CSTNode]] = None  # the statement running
+        # solving for an undeclared input: the tensor given to forward, its sizes symbolic
+        # where the first layer to see it leaves them unnamed (``solve.py``)
+        self.solve_input = None
+        self.solve_shape = None  # the symbolic input its first layer saw
         self.block_inputs: List[set] = [set()]  # ids of the tensors the innermost module call received  # id(node) -> (node, value); the node keeps the id alive
 
     def _anchor(self, site: Site) -> Optional[Site]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, List, Optional
+from dataclasses import replace
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence
 
 import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
-from ..layers.core import is_int, prod
+from ..layers.core import SPATIAL, Condition, Shape, is_int, prod
 from ..layers.reshape import flatten_shape
+from ..layers.symbolic import Expr, symbol
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unbind, unsqueeze
 from .classes import CONTAINER_QUALNAMES, STACKS
 from .common import MAX_LOOP, RANK_FLAGS, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _rank_assumed, _reportable, _tensors, _to_dim, shown
@@ -99,8 +101,23 @@ def sum_params(obj: ModuleObj) -> Optional[int]:
     return total
 
 
+
+SPATIAL_SYMBOLS = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def symbolic_seed(shape: Shape) -> Shape:
+    """A seed ``(batch, C, ?, ?)`` for the model's own undeclared input: its spatial sizes
+    become the symbols the solver works on (``H``, ``W``; ``L``; ``D``, ``H``, ``W``)."""
+    names = SPATIAL_SYMBOLS.get(len(shape) - 2)
+    if names is None or not is_int(shape[1]) or any(d is not None for d in shape[2:]):
+        return shape
+    return tuple(shape[:2]) + tuple(symbol(n) for n in names)
+
 class TorchCalls:
     """Runs torch operations and modules."""
+
+    solve_input: Any  # set by Machine: see its __init__
+    solve_shape: Optional[Shape]
 
     def call_torch(self, qual: str, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites") -> Any:
         kind = CONTAINER_QUALNAMES.get(qual)
@@ -171,7 +188,7 @@ class TorchCalls:
         res = spec.apply(bound)
         first = args[0] if args and isinstance(args[0], Tensor) else None
         tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
-        self.fail(res.failure, site, first.note if first else "", *tensors)
+        self.fail_result(res, site, first.note if first else "", *tensors, label=spec.name)
         return Tensor(res.shape, self.note(spec.name, res.shape, first.shape if first else None, site), _assumed(*tensors) | _after(res))
 
     def tensor_method(self, t: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any], site: Site, label: str = "") -> Any:
@@ -247,7 +264,7 @@ class TorchCalls:
             else:
                 keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
                 res = reduce(shape, dim, keep) if is_int(dim) else Result(None)
-            self.fail(res.failure, site, t.note, t)
+            self.fail_result(res, site, t.note, t, label=label or name)
             values = Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
             return Struct((values, Tensor(res.shape, "", values.assumed)), ("values", "indices"))
         elif name in ("argmax", "argmin"):
@@ -287,7 +304,7 @@ class TorchCalls:
             return self.tensor_binop({"add": cst.Add(), "sub": cst.Subtract(), "mul": cst.Multiply(), "div": cst.Divide()}[name], t, args[0], site)
         if res is None:
             return Tensor(None)
-        self.fail(res.failure, site, t.note, t)
+        self.fail_result(res, site, t.note, t, label=label or name)
         return Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
 
     def call_module(self, obj: ModuleObj, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], builtin_forward: bool = False) -> Any:
@@ -393,11 +410,28 @@ class TorchCalls:
             shape = spec.seed(cfg)
             if shape is not None:
                 assumed = assumed | {"last" if spec.seed_keeps_leading else "batched"}
+                if x is self.solve_input:
+                    shape = symbolic_seed(shape)
+                    first: Optional[Shape] = self.solve_shape
+                    if first is None:
+                        self.solve_shape = shape
+                    elif len(first) != len(shape):
+                        shape = spec.seed(cfg)  # seen as another rank before: no symbols
         inputs = [shape] + [_shape_of(a) for a in args[1 : spec.n_inputs]]
         res = spec.apply(cfg, *inputs)
         note = x.note if isinstance(x, Tensor) else ""
         if _reportable(res.failure, assumed):
             self.fail_module(obj, res.failure, note, id(x) in self.block_inputs[-1])
+        if self.recording(res, assumed):
+            label = f"{name or obj.type_name}"
+            for cond in self.conditions_of(res, inputs):
+                if cond.kind == SPATIAL and cond.arg is None and any(p.name == "kernel_size" for p in spec.signature):
+                    cond = replace(cond, arg="kernel_size")  # as torch's collapse is reported
+                target = obj.arg_sites.get(cond.arg) if cond.arg else None
+                if target is not None and id(x) not in self.block_inputs[-1]:
+                    target = target.innermost
+                if obj.site is not None:
+                    self.reporter.require(cond, target or obj.site, label, obj.site)
         assumed = assumed | _after(res)
         if name is not None:
             macs = spec.macs(cfg, inputs, res.shape) if res.failure is None and not assumed & RANK_FLAGS else None  # per sample: needs the rank
@@ -409,6 +443,29 @@ class TorchCalls:
         if res.shape is not None and res.shape == shape and isinstance(x, Tensor):
             return Tensor(res.shape, x.note, assumed)  # shape-preserving: the producer stays the earlier one
         return Tensor(res.shape, note, assumed)
+
+    def recording(self, res: Result, assumed: FrozenSet[str]) -> bool:
+        """Conditions on the input's sizes count on paths that certainly run, and not
+        after a refused call (its bug is reported already: no cascade)."""
+        return self.solve_input is not None and self.undecided == 0 and self.try_depth == 0 and res.failure is None and "failed" not in assumed
+
+    def conditions_of(self, res: Result, inputs: Sequence[Any]) -> List[Condition]:
+        """The layer's own conditions, and torch's refusal of any new size below 1."""
+        seen = {d for shape in inputs if isinstance(shape, tuple) for d in shape if isinstance(d, Expr)}
+        out = list(res.conditions)
+        for d in res.shape or ():
+            if isinstance(d, Expr) and d not in seen:
+                seen.add(d)
+                out.append(Condition(SPATIAL, d, None, "output size"))
+        return out
+
+    def fail_result(self, res: Result, site: Optional[Site], note: Any = "", *inputs: Tensor, label: str = "") -> None:
+        """Report the failure, or record the conditions on the input's sizes."""
+        self.fail(res.failure, site, note, *inputs)
+        if site is not None and self.recording(res, _assumed(*inputs)):
+            shapes = [t.shape for t in inputs if isinstance(t, Tensor)]
+            for cond in self.conditions_of(res, shapes):
+                self.reporter.require(cond, site, label or "this call")
 
     def fail(self, failure: Optional[Failure], site: Optional[Site], note: Any = "", *inputs: Tensor) -> None:
         """Report a failure of an operation on ``inputs`` unless it rests on an assumed shape."""

@@ -24,6 +24,8 @@ from .core import (
     rank_names,
 )
 
+from .symbolic import Expr, add, floordiv, mul
+
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
@@ -87,6 +89,8 @@ def conv_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, same: bool) -> Tuple
     """Output length of a convolution along one dimension, and whether it collapses."""
     if same:
         return size, False
+    if isinstance(size, Expr) and _ints(k, s, p, d) and s > 0:  # exact in the unknown input
+        return add(floordiv(add(size, 2 * p - d * (k - 1) - 1), s), 1), False
     if not _ints(size, k, s, p, d):
         return None, False
     span = d * (k - 1) + 1
@@ -97,6 +101,8 @@ def conv_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, same: bool) -> Tuple
 
 def conv_transpose_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, op: Any) -> Dim:
     """Output length of a transposed convolution along one dimension (may be below 1)."""
+    if isinstance(size, Expr) and _ints(k, s, p, d, op):
+        return add(mul(size, s), -s - 2 * p + d * (k - 1) + op + 1)
     if not _ints(size, k, s, p, d, op):
         return None
     return (size - 1) * s - 2 * p + d * (k - 1) + op + 1  # type: ignore[operator]

@@ -1,7 +1,8 @@
 """Shapes, results and the base class every layer spec derives from.
 
 A dimension is an ``int`` (known), a ``str`` (a symbolic name such as the batch ``N``,
-carried through unchanged) or ``None`` (unknown).  Nothing here raises on bad user
+carried through unchanged; or an exact expression of the unknown input sizes, an
+``Expr`` from ``symbolic.py``) or ``None`` (unknown).  Nothing here raises on bad user
 input: torch's refusals come back as :class:`Failure` values.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+from .symbolic import Expr, product
 
 if TYPE_CHECKING:  # only for the type checker: no runtime dependency
     from typing_extensions import TypeGuard
@@ -70,6 +73,22 @@ class Result:
     # layers that return several tensors (an LSTM's output, (h_n, c_n)): the whole
     # structure as nested tuples of shapes; ``shape`` is then the first one
     outputs: Any = None
+    # what torch will require of sizes that are expressions of an unknown input
+    conditions: Tuple["Condition", ...] = ()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A requirement torch checks on sizes that are expressions of the unknown input
+    (``layers/symbolic.py``): ``lhs == rhs``, or ``lhs >= 1`` when ``rhs`` is None.  It
+    becomes a finding of ``kind`` (at ``arg``) only if no input size can meet it."""
+
+    kind: str
+    lhs: Any
+    rhs: Any
+    what: str  # what is compared, for the message: "in_features", "dim 2 of the tensors"
+    arg: Optional[str] = None
+    alternatives: Tuple[Tuple[Any, Any], ...] = ()  # other (lhs, rhs) pairs, any of which also does
 
 
 @dataclass(frozen=True)
@@ -118,6 +137,18 @@ def prod(dims: Iterable[Dim]) -> Dim:
             return None
         total *= d
     return total
+
+
+def exact_prod(dims: Iterable[Dim]) -> Dim:
+    """Product of dims that are ints or expressions of the unknown input (flatten's merged
+    size); unknown if any is neither.  Kept apart from ``prod``, whose callers do int math."""
+    values = list(dims)
+    if all(is_int(d) for d in values):
+        return prod(values)
+    exprs = [d for d in values if is_int(d) or isinstance(d, Expr)]
+    if len(exprs) != len(values):
+        return None
+    return product(exprs)
 
 
 def fmt_dim(d: Dim) -> str:

@@ -11,6 +11,7 @@ from .core import (
     RANK,
     UNKNOWN,
     Bound,
+    Condition,
     Dim,
     Failure,
     Layer,
@@ -22,6 +23,7 @@ from .core import (
     known,
     prod,
 )
+from .symbolic import Expr
 
 
 def _positions(x: Optional[Shape]) -> Optional[int]:
@@ -121,6 +123,8 @@ class Linear(Layer):
                 out,
                 Failure(FEATURES, f"{self.name} expects in_features={cin} but receives {last} features", arg="in_features", suggestion=last),
             )
+        if isinstance(last, Expr) and is_int(cin):  # a size of the unknown input: solved for later
+            return Result(out, conditions=(Condition(FEATURES, last, cin, f"in_features={cin}", arg="in_features"),))
         return Result(out)
 
     seed_keeps_leading = True

@@ -11,6 +11,7 @@ from .core import (
     SPATIAL,
     UNKNOWN,
     Bound,
+    Condition,
     Failure,
     Layer,
     Param,
@@ -22,6 +23,7 @@ from .core import (
     prod,
     rank_names,
 )
+from .symbolic import Expr
 
 _TAIL = (Param("device", None), Param("dtype", None), Param("bias", True, kw_only=True))
 
@@ -214,7 +216,11 @@ class LayerNorm(Layer):
                     suggestion=suggestion,
                 ),
             )
-        return Result(tuple(x))
+        pending = tuple(
+            Condition(NORM, h, w, f"normalized_shape={list(ns)}", arg="normalized_shape")
+            for h, w in zip(tail, ns) if isinstance(h, Expr) and is_int(w)
+        )  # sizes of the unknown input: solved for later
+        return Result(tuple(x), conditions=pending)
 
     def params(self, cfg: Bound) -> Optional[int]:
         ns = _normalized(cfg)

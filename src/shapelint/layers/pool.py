@@ -28,10 +28,13 @@ from .core import (
     ntuple,
     rank_names,
 )
+from .symbolic import Expr, add, floordiv
 
 
 def pool_spatial(size: Dim, k: Any, s: Any, p: Any, d: Any, ceil: Any) -> Dim:
     """torch's ``pooling_output_shape``: may return a value below 1 (a collapse)."""
+    if isinstance(size, Expr) and not ceil and all(is_int(v) for v in (k, s, p, d)) and s > 0:
+        return add(floordiv(add(size, 2 * p - d * (k - 1) - 1), s), 1)  # exact in the unknown input
     if not (is_int(size) and known(k, s, p, d, ceil)) or not all(is_int(v) for v in (k, s, p, d)) or s == 0:
         return None
     out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1

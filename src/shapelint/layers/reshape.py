@@ -22,9 +22,11 @@ from .core import (
     is_int,
     known,
     norm_dim,
+    exact_prod,
     prod,
     rank_names,
 )
+from .symbolic import Expr, mul
 
 
 def flatten_shape(name: str, x: Optional[Shape], start: Any, end: Any) -> Result:
@@ -39,7 +41,7 @@ def flatten_shape(name: str, x: Optional[Shape], start: Any, end: Any) -> Result
         return Result(None, Failure(ARGS, f"{name} start_dim={start} comes after end_dim={end} for a {rank}-D input"))
     if rank == 0:
         return Result((1,))
-    return Result(tuple(x[:s]) + (prod(x[s : e + 1]),) + tuple(x[e + 1 :]))
+    return Result(tuple(x[:s]) + (exact_prod(x[s : e + 1]),) + tuple(x[e + 1 :]))
 
 
 class Flatten(Layer):
@@ -212,6 +214,10 @@ def interpolate_shape(name: str, x: Optional[Shape], size: Any, scale: Any, mode
         outs = []
         for s, f in zip(spatial, scales):  # type: ignore[arg-type]
             ok = is_int(s) and isinstance(f, (int, float)) and not isinstance(f, bool)
+            whole = isinstance(f, (int, float)) and not isinstance(f, bool) and f > 0 and float(f).is_integer()
+            if isinstance(s, Expr) and whole:  # exact in the unknown input: in * k for a whole factor k
+                outs.append(mul(s, int(f)))
+                continue
             outs.append(int(float(s) * f) if ok else None)  # type: ignore[arg-type]
     result = tuple(x[:2]) + tuple(outs)
     if not isinstance(mode, str):

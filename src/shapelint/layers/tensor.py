@@ -16,17 +16,20 @@ from .core import (
     RANK,
     RESHAPE,
     Bound,
+    Condition,
     Dim,
     Failure,
     Layer,
     Param,
     Result,
     Shape,
+    exact_prod,
     fmt_shape,
     is_int,
     norm_dim,
     prod,
 )
+from .symbolic import Expr, Value, add, floordiv, mul
 
 
 def _dims_text(shape: Sequence[Dim]) -> str:
@@ -43,6 +46,8 @@ def reshape(name: str, x: Optional[Shape], sizes: Sequence[Any]) -> Result:
         return Result(None, Failure(ARGS, f"{name}{tuple(sizes)}: only one dimension can be -1"))
     if any(is_int(s) and s < -1 for s in sizes):
         return Result(None, Failure(ARGS, f"{name}{tuple(sizes)}: invalid negative size"))
+    if any(isinstance(d, Expr) for d in list(x) + list(sizes)):
+        return _reshape_exact(name, x, sizes)
     # symbolic names present on both sides cancel out
     left = Counter(d for d in x if isinstance(d, str))
     right = Counter(s for s in sizes if isinstance(s, str))
@@ -80,6 +85,38 @@ def reshape(name: str, x: Optional[Shape], sizes: Sequence[Any]) -> Result:
     elif total != known_out:
         return Result(None, Failure(RESHAPE, f"{name} to {_dims_text(sizes)} is invalid for a tensor of shape {fmt_shape(x)}"))
     return Result(tuple(out))
+
+
+def _reshape_exact(name: str, x: Shape, sizes: Sequence[Any]) -> Result:
+    """A reshape of sizes that are expressions of the unknown input: what torch requires
+    of the element counts becomes a condition.  Symbols on both sides cancel; a batch
+    left on one side stands for every batch, so the count per sample must divide."""
+    rest_in, rest_out = list(x), [s for s in sizes if not (is_int(s) and s == -1)]
+    for d in list(rest_in):
+        if isinstance(d, str) and not isinstance(d, Expr) and d in rest_out:
+            rest_in.remove(d)
+            rest_out.remove(d)
+    out: List[Dim] = [s if is_int(s) or isinstance(s, str) else None for s in sizes]
+    infer = next((i for i, s in enumerate(sizes) if is_int(s) and s == -1), None)
+    if infer is not None:
+        out[infer] = None
+    plain = [d for d in rest_in if d is None or (isinstance(d, str) and not isinstance(d, Expr))]
+    total = exact_prod(d for d in rest_in if d not in plain)
+    wanted = exact_prod(rest_out)
+    if total is None or wanted is None or (plain and (infer is None or not is_int(wanted) or len(plain) > 1 or None in plain)):
+        return Result(tuple(out))
+    what = f"the element count of {fmt_shape(x)} for {name} to {_dims_text(sizes)}"
+    if infer is None:
+        return Result(tuple(out), conditions=() if total == wanted else (Condition(RESHAPE, total, wanted, what),))
+    if not is_int(wanted) or wanted <= 0 or not (is_int(total) or isinstance(total, Expr)):
+        return Result(tuple(out))
+    # torch needs the count to divide evenly; the -1 is the quotient (unknown with a batch in it)
+    whole = mul(floordiv(total, wanted), wanted)
+    if not plain:
+        out[infer] = floordiv(total, wanted)
+    if whole is None or whole == total:
+        return Result(tuple(out))
+    return Result(tuple(out), conditions=(Condition(RESHAPE, total, whole, what),))
 
 
 def permute(x: Optional[Shape], dims: Sequence[Any]) -> Result:
@@ -163,11 +200,12 @@ def cat(shapes: Sequence[Optional[Shape]], dim: Any = 0) -> Result:
         if len(s) != rank:
             return Result(None, Failure(MERGE, f"torch.cat: tensor {i} has shape {fmt_shape(s)}, a different rank from {fmt_shape(items[0])}"))
     out: List[Dim] = []
+    conditions: List[Condition] = []
     for axis in range(rank):
         col = [s[axis] for s in items]
         if axis == d:
             ints = [c for c in col if is_int(c)]
-            out.append(sum(ints) if len(ints) == len(col) else None)
+            out.append(sum(ints) if len(ints) == len(col) else _exact_sum(col))
             continue
         first = col[0]
         for i, c in enumerate(col[1:], 1):
@@ -176,8 +214,28 @@ def cat(shapes: Sequence[Optional[Shape]], dim: Any = 0) -> Result:
                     None,
                     Failure(MERGE, f"torch.cat along dim {d}: tensor {i} has shape {fmt_shape(items[i])} but tensor 0 has {fmt_shape(items[0])} (dim {axis} must match)"),
                 )
+        pending = [Condition(MERGE, first, c, f"dim {axis} of the tensors torch.cat joins along dim {d}") for c in col[1:] if _exact_pair(first, c)]
+        if pending:
+            conditions.extend(pending)
+            out.append(first)
+            continue
         out.append(next((c for c in col if is_int(c) or isinstance(c, str)), None) if all(_same(first, c) for c in col) else _pick(col))
-    return Result(tuple(out))
+    return Result(tuple(out), conditions=tuple(conditions))
+
+
+def _exact_pair(a: Dim, b: Dim) -> bool:
+    """Two sizes torch requires equal that are not known to differ or agree: exact
+    expressions of the unknown input (or one of them an int)."""
+    return a != b and (isinstance(a, Expr) or isinstance(b, Expr)) and (is_int(a) or isinstance(a, Expr)) and (is_int(b) or isinstance(b, Expr))
+
+
+def _exact_sum(col: Sequence[Dim]) -> Dim:
+    total: Optional[Value] = 0
+    for c in col:
+        if not (is_int(c) or isinstance(c, Expr)):
+            return None
+        total = add(total, c)
+    return total
 
 
 def _pick(col: Sequence[Dim]) -> Dim:
@@ -217,6 +275,7 @@ def broadcast(a: Optional[Shape], b: Optional[Shape], op: str = "+") -> Result:
     pa = (1,) * (n - len(a)) + tuple(a)
     pb = (1,) * (n - len(b)) + tuple(b)
     out: List[Dim] = []
+    conditions: List[Condition] = []
     for i, (x, y) in enumerate(zip(pa, pb)):
         if x == 1:
             out.append(y)
@@ -224,6 +283,9 @@ def broadcast(a: Optional[Shape], b: Optional[Shape], op: str = "+") -> Result:
             out.append(x)
         elif _same(x, y):
             out.append(x)
+        elif _exact_pair(x, y):  # equal, or one of them 1, for some input sizes
+            conditions.append(Condition(MERGE, x, y, f"dim {i - n + max(len(a), len(b))} of {fmt_shape(a)} {op} {fmt_shape(b)}", alternatives=((x, 1), (y, 1))))
+            out.append(None)
         elif _same(x, y) is False:
             return Result(
                 None,
@@ -231,7 +293,7 @@ def broadcast(a: Optional[Shape], b: Optional[Shape], op: str = "+") -> Result:
             )
         else:
             out.append(None)
-    return Result(tuple(out))
+    return Result(tuple(out), conditions=tuple(conditions))
 
 
 def reduce(x: Optional[Shape], dim: Any = None, keepdim: Any = False) -> Result:

@@ -27,7 +27,7 @@ def table(traces: Sequence[Trace]) -> str:
         head = ("Layer (type)", "Line", "Input Shape", "Output Shape", "Param #", "Mult-Adds")
         widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(6)]
         rule_len = sum(widths) + 2 * 5
-        source = f" (from {t.source})" if t.source else ""
+        source = f" (from {t.source})" if t.source else (f" ({t.input_source})" if t.input_source else "")
         out.append(f"{t.model} ({t.filename}:{t.line})  input {format_shape(t.input)}{source}")
         out.append("=" * rule_len)
         out.append(_line(head, widths))
@@ -72,7 +72,7 @@ def as_json(traces: Sequence[Trace]) -> str:
                 "filename": t.filename,
                 "line": t.line,
                 "input": _dims(t.input),
-                "input_source": t.source,  # null: declared (or none); else where the code states it
+                "input_source": t.input_source or None,  # null: declared (or none); else where it is stated or how it was inferred
                 "layers": [
                     {
                         "name": r.name,

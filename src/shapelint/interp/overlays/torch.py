@@ -31,7 +31,7 @@ def m_merge(m: Machine, args: List[Any], kwargs: Dict[str, Any], fn: Callable[..
     if items is None or not all(isinstance(t, Tensor) for t in items) or not is_int(dim):
         return Tensor(None)
     res = fn([t.shape for t in items], dim)
-    m.fail(res.failure, m.current_site, "", *items)
+    m.fail_result(res, m.current_site, "", *items, label="torch.cat" if fn is cat else "torch.stack")
     return Tensor(res.shape, "", _assumed(*items) | _after(res))
 
 
