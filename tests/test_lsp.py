@@ -177,7 +177,7 @@ async def test_diagnostic_at_the_argument_then_cleared(client: LanguageClient, t
     assert d.code == "SHP003" and d.source == "shapelint"
     assert d.severity == types.DiagnosticSeverity.Error
     assert "receives 400 features" in d.message
-    assert d.code_description is not None and d.code_description.href.endswith("#in-features-mismatch")
+    assert d.code_description is not None and d.code_description.href.endswith("#shp003-in-features-mismatch")
     related = d.related_information or []
     assert [r.location.range.start.line for r in related] == [_span(LENET, "torch.flatten(x, 1)")[0]]
     assert related[0].location.uri == uri

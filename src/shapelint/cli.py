@@ -6,11 +6,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterator, List, NoReturn, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, NoReturn, Optional, Sequence
 
 from . import __version__
 from .cache import project_root
-from .config import ConfigError, Finder, load, resolved_inputs, resolved_python
+from .config import ConfigError, Finder, load
 from .declare import DeclarationError, parse_dims, parse_input_spec
 from .extract.environment import EnvironmentError_, library_roots
 from .extract.parse import read_source
@@ -23,7 +23,6 @@ from .run import Job, check_all
 # analysing: a run the cache answers, `rule` and `--version` never load it.
 if TYPE_CHECKING:
     from .extract.index import ProjectIndex
-    from .layers import Shape
 
 
 
@@ -135,11 +134,11 @@ def _check(args: argparse.Namespace) -> int:
     first = configs[files[0]] if files else finder.for_path(Path(args.paths[0]))
     output_format = args.output_format or first.output_format or "full"
     try:
-        roots = library_roots(Path(args.paths[0]), args.python or _config_python(first))
+        roots = library_roots(Path(args.paths[0]), args.python or first.interpreter())
     except EnvironmentError_ as e:
         raise UsageError(str(e))
     cache_folder = None if args.no_cache else Path(args.cache_dir or os.environ.get("SHAPELINT_CACHE_DIR") or project_root(Path(args.paths[0])) / ".shapelint_cache")
-    jobs = [Job(path, tuple(specs), tuple(_config_inputs(configs[path]))) for path in files]
+    jobs = [Job(path, tuple(specs), configs[path].input_specs()) for path in files]
     seen: set = set()
     outcomes, _ = check_all(jobs, roots, cache_folder, tuple(str(r) for r in roots), args.jobs or os.cpu_count() or 1)
     for path, outcome in zip(files, outcomes):
@@ -180,7 +179,7 @@ def _check(args: argparse.Namespace) -> int:
             fixed_findings.extend(fixed.applied)
             # what remains in the file once fixed (a fix may also settle later findings)
             path = Path(filename)
-            again = check_path(path, specs, _index(path, args.python or _config_python(configs[path])), _config_inputs(configs[path]))
+            again = check_path(path, specs, _index(path, args.python or configs[path].interpreter()), configs[path].input_specs())
             findings = [f for f in findings if f.filename != filename] + [f for f in again.findings if configs[path].enabled(f.code, f.filename)]
             sources[filename] = _source_lines(path)
         findings.sort(key=Finding.sort_key)
@@ -201,10 +200,6 @@ def _check(args: argparse.Namespace) -> int:
     if errors:
         return 2
     return 1 if findings and not args.exit_zero else 0
-
-
-_config_inputs = resolved_inputs
-_config_python = resolved_python
 
 
 def _fix_summary(fixes: List[Finding], applied: bool) -> str:
@@ -284,7 +279,9 @@ def _rule(args: argparse.Namespace) -> int:
     rule = RULES.get(args.code.upper()) or next((r for r in RULES.values() if r.name == args.code), None)
     if rule is None:
         raise UsageError(f"unknown rule {args.code!r}; `shapelint rule` lists them")
-    print(f"# {rule.name} ({rule.code})\n\n{rule.doc}")
+    from .docs import rule_url
+
+    print(f"# {rule.name} ({rule.code})\n\n{rule.doc}\n\nDocumentation: {rule_url(rule.code)}")
     return 0
 
 

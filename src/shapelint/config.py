@@ -92,6 +92,23 @@ class Config:
                 pass
         return path.as_posix()
 
+    def input_specs(self) -> Tuple[Tuple[str, Shape], ...]:
+        """The ``inputs`` table as ``check`` uses it: a ``path::Class`` target is relative to
+        the configuration's folder, so it means the same file from any working directory."""
+        out = []
+        for target, dims in self.inputs:
+            path, sep, cls = target.rpartition("::")
+            if sep and self.root is not None and not Path(path).is_absolute():
+                target = f"{self.root / path}::{cls}"
+            out.append((target, dims))
+        return tuple(out)
+
+    def interpreter(self) -> Optional[str]:
+        """The ``python`` setting, relative to the configuration's folder."""
+        if self.python is None or self.root is None or Path(self.python).is_absolute():
+            return self.python
+        return str(self.root / self.python)
+
     def with_cli(self, select: Optional[Sequence[str]], ignore: Sequence[str], extend_select: Sequence[str]) -> "Config":
         """Command-line ``--select``/``--ignore``/``--extend-select`` over the file's."""
         chosen = codes(select, "--select") if select else self.select
@@ -200,20 +217,3 @@ class Finder:
             self._by_folder[f] = found
         return found
 
-
-def resolved_inputs(config: Config) -> List[Tuple[str, Shape]]:
-    """The configuration's inputs; a ``path::Class`` target is relative to its file's folder."""
-    out = []
-    for target, dims in config.inputs:
-        path, sep, cls = target.rpartition("::")
-        if sep and config.root is not None and not Path(path).is_absolute():
-            target = f"{config.root / path}::{cls}"
-        out.append((target, dims))
-    return out
-
-
-def resolved_python(config: Config) -> Optional[str]:
-    """The configured interpreter, relative to the configuration's folder."""
-    if config.python is None or config.root is None:
-        return config.python
-    return str(config.root / config.python) if not Path(config.python).is_absolute() else config.python

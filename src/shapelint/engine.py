@@ -90,9 +90,27 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
             if key not in seen:
                 seen.add(key)
                 result.findings.append(f)
-    result.findings = unsuppressed(result.findings, source)
+    result.findings = _unsuppressed(result.findings, filename, source, index)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _unsuppressed(findings: List[Finding], filename: str, source: str, index: ProjectIndex) -> List[Finding]:
+    """Findings less those a ``# noqa`` on their line suppresses: the line of the file the
+    finding lies in, which for a block imported from another file is not this one."""
+    here = Path(filename).resolve() if filename != "<source>" else None
+    by_file: Dict[str, List[Finding]] = {}
+    for f in findings:
+        by_file.setdefault(f.filename, []).append(f)
+    kept: List[Finding] = []
+    for name, group in by_file.items():
+        path = Path(name).resolve() if name != "<source>" else None
+        if path == here:
+            kept += unsuppressed(group, source)
+        else:
+            info = index.load(path) if path is not None else None
+            kept += unsuppressed(group, info.source if info is not None else None)
+    return kept
 
 
 def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str], info: ModuleInfo, inputs: InputSpecs, defaults: InputSpecs, warnings: List[str]) -> Optional[Shape]:

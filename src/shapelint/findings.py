@@ -74,6 +74,20 @@ Reports a file that does not parse as Python.
 
 ## Why is this bad?
 Nothing in the file can be checked, and Python will refuse to import it.
+
+## Example
+```python
+class Net(nn.Module)
+    def forward(self, x):
+        return x
+```
+
+## Use instead
+```python
+class Net(nn.Module):
+    def forward(self, x):
+        return x
+```
 """),
         _rule("SHP001", "spatial-collapse", """
 ## What it does

@@ -13,8 +13,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from ..docs import rule_link
 from ..findings import Finding, Related
-from ..report.ci import DOCS_URL
 
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 
@@ -83,6 +83,11 @@ def _file_lines(filename: str, encoding: str) -> Lines:
         return Lines("", encoding)
 
 
+def _docs(code: str) -> types.CodeDescription | None:
+    link = rule_link(code)
+    return types.CodeDescription(href=link) if link else None
+
+
 def diagnostic(f: Finding, text: Lines, here: str, others: dict[str, Lines] | None = None) -> types.Diagnostic:
     """One finding of the file ``here`` whose text is ``text``."""
     others = {} if others is None else others
@@ -91,7 +96,7 @@ def diagnostic(f: Finding, text: Lines, here: str, others: dict[str, Lines] | No
         message=f"{f.name}: {f.message}",
         severity=SEVERITY.get(f.severity, types.DiagnosticSeverity.Error),
         code=f.code,
-        code_description=types.CodeDescription(href=DOCS_URL.format(name=f.name)),
+        code_description=_docs(f.code),
         source="shapelint",
         related_information=[_related(r, others, here, text) for r in f.related] or None,
         data={"code": f.code, "row": f.row, "column": f.column},

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import Stamp, stamp
-from ..config import Config, Finder, resolved_inputs, resolved_python
+from ..config import Config, Finder
 from ..engine import FileResult, check_source
 from ..extract.environment import library_roots
 from ..extract.index import ModuleInfo, ProjectIndex
@@ -85,7 +85,7 @@ class Session:
         return self.finder.for_path(path)
 
     def _index(self, path: Path, config: Config) -> ProjectIndex:
-        key = (path.parent, self.python or resolved_python(config))
+        key = (path.parent, self.python or config.interpreter())
         if key not in self._environments:  # looked up once per folder: it may ask an interpreter
             self._environments[key] = tuple(library_roots(path, key[1]))
         roots = self._environments[key]
@@ -136,7 +136,7 @@ class Session:
         if not wanted():
             raise Superseded(str(path))
         started = time.perf_counter()
-        result = check_source(str(path), text, (), index, resolved_inputs(config))
+        result = check_source(str(path), text, (), index, config.input_specs())
         seconds = time.perf_counter() - started
         info = index.loaded().get(path)
         if info is not None and info.source != text:

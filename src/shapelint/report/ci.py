@@ -7,10 +7,9 @@ import json
 import re
 from typing import Dict, List, Sequence
 
-from .. import __version__
+from .. import __version__, docs
+from ..docs import is_absolute, rule_url, summary
 from ..findings import RULES, Finding
-
-DOCS_URL = "https://github.com/shapelint/shapelint/blob/main/README.md#{name}"
 
 
 def _escape_data(text: str) -> str:
@@ -66,16 +65,17 @@ def sarif(findings: Sequence[Finding], sources: Dict[str, List[str]]) -> str:
     rules = []
     for code in codes:
         rule = RULES[code]
-        summary = rule.doc.split("## What it does", 1)[-1].split("##", 1)[0].strip().replace("\n", " ")
-        rules.append({
+        descriptor: Dict[str, object] = {
             "id": code,
             "name": rule.name,
-            "shortDescription": {"text": summary or rule.name},
+            "shortDescription": {"text": summary(code)},
             "fullDescription": {"text": rule.doc},
             "help": {"text": rule.doc, "markdown": rule.doc},
-            "helpUri": DOCS_URL.format(name=rule.name),
             "defaultConfiguration": {"level": "error"},
-        })
+        }
+        if is_absolute(rule_url(code)):  # SARIF wants an absolute URI here, or none
+            descriptor["helpUri"] = rule_url(code)
+        rules.append(descriptor)
     results = []
     for f in findings:
         result: Dict[str, object] = {
@@ -102,11 +102,14 @@ def sarif(findings: Sequence[Finding], sources: Dict[str, List[str]]) -> str:
                 }],
             }]
         results.append(result)
+    driver: Dict[str, object] = {"name": "shapelint", "version": __version__, "rules": rules}
+    if is_absolute(docs.PROJECT_URL):
+        driver["informationUri"] = docs.PROJECT_URL
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "shapelint", "version": __version__, "informationUri": DOCS_URL.format(name="shapelint"), "rules": rules}},
+            "tool": {"driver": driver},
             "results": results,
         }],
     }
