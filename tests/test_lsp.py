@@ -81,6 +81,16 @@ async def pulling_client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
+@pytest_lsp.fixture(config=_config("-m", "shapelint", "lsp"))
+async def utf8_client(lsp_client: LanguageClient):
+    """A client that counts columns in UTF-8 bytes (Neovim offers that first)."""
+    general = types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16])
+    result = await lsp_client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities(general=general)))
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    yield
+    await lsp_client.shutdown_session()
+
+
 @pytest_lsp.fixture(config=_config("-c", _FAULTY))
 async def faulty_client(lsp_client: LanguageClient):
     await _start(lsp_client)
@@ -206,6 +216,17 @@ async def test_non_ascii_line_shifts_the_range(client: LanguageClient, tmp_path)
     line, start, end = _span(text, "16 * 6 * 6")
     assert start == len("        é𝔵 = 1; self.fc1 = nn.Linear(") + 1  # 𝔵 is two UTF-16 units
     assert (diags[0].range.start.line, diags[0].range.start.character, diags[0].range.end.character) == (line, start, end)
+
+
+@pytest.mark.asyncio
+async def test_columns_in_utf8_when_the_client_asks(utf8_client: LanguageClient, tmp_path):
+    text = LENET.replace("        self.fc1 = ", "        é𝔵 = 1; self.fc1 = ", 1)
+    uri = _open(utf8_client, tmp_path / "wide.py", text)
+    diags = await _until(utf8_client, uri, lambda d: len(d) > 0, "for the broken model")
+    line = text.splitlines()[diags[0].range.start.line]
+    start = len(line[: line.index("16 * 6 * 6")].encode("utf-8"))
+    assert (diags[0].range.start.character, diags[0].range.end.character) == (start, start + len("16 * 6 * 6"))
+    assert start == len("        é𝔵 = 1; self.fc1 = nn.Linear(") + 1 + 3  # é is 2 bytes, 𝔵 4
 
 
 @pytest.mark.asyncio

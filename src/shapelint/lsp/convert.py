@@ -13,8 +13,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from ..findings import Finding, Related
 from ..docs import rule_link
+from ..findings import Finding, Related
 
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 

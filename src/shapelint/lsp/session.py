@@ -60,6 +60,7 @@ class Session:
     _disk: dict[Path, Stamp | None] = field(default_factory=dict)  # project files the index read from disk
     _buffered: set[Path] = field(default_factory=set)  # files the index holds as a buffer's text
     _unparsed: dict[Path, str] = field(default_factory=dict)  # buffers that did not parse, as they were
+    _environments: dict[tuple[Path, str | None], tuple[Path, ...]] = field(default_factory=dict)  # (folder, python) -> library roots
 
     def reset(self) -> None:
         """Forget the settings and the index (the configuration changed)."""
@@ -70,6 +71,7 @@ class Session:
         self._disk.clear()
         self._buffered.clear()
         self._unparsed.clear()
+        self._environments.clear()
 
     def config(self, path: Path) -> Config:
         """The settings of ``path``'s nearest pyproject.toml, read again when one changed."""
@@ -83,7 +85,10 @@ class Session:
         return self.finder.for_path(path)
 
     def _index(self, path: Path, config: Config) -> ProjectIndex:
-        roots = tuple(library_roots(path, self.python or config.interpreter()))
+        key = (path.parent, self.python or config.interpreter())
+        if key not in self._environments:  # looked up once per folder: it may ask an interpreter
+            self._environments[key] = tuple(library_roots(path, key[1]))
+        roots = self._environments[key]
         if self.index is None or roots != self._roots:
             self.index = ProjectIndex(library_roots=list(roots))
             self._roots = roots
