@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import gc
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Tuple, Type
@@ -57,6 +58,9 @@ class Plugin:
 
         path = self.path
         result = check_source(self.filename, "".join(self.lines), index=self.index, defaults=self.config.input_specs())
+        # What stays (the index's parsed modules) is not garbage: keep the collector from
+        # walking it again after every file, as check's workers do.
+        gc.freeze()
         for warning in result.warnings:  # shown by flake8 -v
             logging.getLogger(__name__).warning("%s", warning)
         here = path.resolve()
