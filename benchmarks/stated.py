@@ -29,6 +29,8 @@ _DECL = re.compile(r"^\s*#\s*shapelint:\s*input=.*\n", re.MULTILINE)
 def _kind(source: str) -> str:
     if "annotation" in source:
         return "annotation"
+    if "docstring" in source:
+        return "docstring"
     if source.startswith("the assert"):
         return "assert"
     return "call" if source.startswith("the call") else "test file"

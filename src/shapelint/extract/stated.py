@@ -125,7 +125,8 @@ def _shape_of(value: Any) -> Optional[Shape]:
         value = value[0]
     if not isinstance(value, Tensor) or value.shape is None or value.assumed:
         return None
-    if not any(isinstance(d, int) and not isinstance(d, bool) for d in value.shape):
+    ints = [d for d in value.shape if isinstance(d, int) and not isinstance(d, bool)]
+    if not ints or min(ints) < 1:  # an empty tensor is a corner case, not the model's input
         return None
     return tuple(value.shape)
 
@@ -206,6 +207,7 @@ class Reader:
                 if _is_main(stmt.test):
                     self.block(_body(stmt), env, top)
                 else:
+                    self.value(stmt.test, env)  # ``if net(x).shape[1] != 10:`` calls the model too
                     self.branches([_body(stmt), _orelse(stmt)], env)
             elif isinstance(stmt, (cst.For, cst.While)):
                 self.value(stmt.iter if isinstance(stmt, cst.For) else stmt.test, env)
