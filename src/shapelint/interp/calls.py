@@ -51,12 +51,14 @@ class Calls:
     """Calls functions, methods and classes."""
 
     current_site: Optional[Site]  # the call a library builtin is answering
+    doubts: int  # values not wholly known met so far (see Machine)
     undecided: int  # > 0 on a path an undecided condition guards (SHP009 stays silent there)
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
         if self.scan(fn.info, "yields", fn.node, _yields):
             return UNKNOWN  # a generator: its items are made lazily, not by running it now
+        self.doubts += 1  # undone below once the call is followed to its end
         if self.depth >= MAX_DEPTH:
             if phase == "forward" and self.current_site is not None:
                 self.reporter.lose(fn.name, self.current_site, "calls nested too deep")
@@ -66,7 +68,8 @@ class Calls:
             env["__class__"] = fn.owner
         frame = Frame(fn.info, env, phase=phase, fn=fn.node)
         if not self.bind_params(fn.node.params, args, kwargs, frame, sites, open_ended):
-            return UNKNOWN
+            return UNKNOWN  # Python refuses the call: TypeError
+        self.doubts -= 1
         self.depth += 1
         undecided = self.undecided
         try:
@@ -75,8 +78,10 @@ class Calls:
         except _Return as r:
             result = r.value
         except _Raise:
+            self.doubts += 1  # it raises (or may): a handler around the call may run
             result = UNKNOWN
         except (_Break, _Continue):
+            self.doubts += 1
             result = UNKNOWN
         finally:
             self.depth -= 1
@@ -102,6 +107,7 @@ class Calls:
                 env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
             else:
                 env[name] = UNKNOWN
+                self.doubts += 1  # not given: Python may refuse the call
 
         for i, p in enumerate(positional):
             if i < len(args):

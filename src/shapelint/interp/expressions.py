@@ -12,11 +12,11 @@ from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
 from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values, narrow_format
-from .dispatch import class_key, identical, same_class, unwrap
+from .dispatch import class_key, identical, same_class, torch_has, torch_known, unwrap
 from .objects import is_property
 from .overlays import CONSTANTS
 from .overlays.arrays import Refused, elementwise, index, plain
-from .values import BoundMethod, ClassRef, ConstTensor, EnumMember, FuncRef, Instance, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Record, Site, Struct, Tensor, TorchRef, TupleType
+from .values import BoundMethod, ClassRef, ConstTensor, EnumMember, FuncRef, Instance, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Record, Site, Struct, Tensor, TorchNames, TorchRef, TupleType
 
 _CONVERSIONS: Dict[str, Callable[[Any], str]] = {"r": repr, "s": str, "a": ascii}
 _ARRAY_OPS = {
@@ -66,10 +66,27 @@ def _classinfo_part(v: Any) -> bool:
     return class_key(v) is not None
 
 
+def _concrete_shape(t: Tensor) -> bool:
+    """A tensor whose rank and every dim are facts (a symbolic batch size counts as one)."""
+    return t.shape is not None and not t.assumed and all(d is not None for d in t.shape)
+
+
 class Expressions:
     """Evaluates expressions to values."""
 
+    doubts: int
+
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Any:
+        """The value of an expression; one not wholly known counts as a doubt (see
+        ``doubts``: what Python might raise there, a ``try`` cannot rule out)."""
+        value = self.eval_known(node, frame)
+        if value is UNKNOWN or isinstance(value, Sym) or (isinstance(value, Tensor) and not _concrete_shape(value)) or (
+            isinstance(value, TorchRef) and not torch_known(value.qualname)
+        ):
+            self.doubts += 1
+        return value
+
+    def eval_known(self, node: cst.BaseExpression, frame: Frame) -> Any:
         self.tick()
         if isinstance(node, cst.Name):
             return self.lookup_name(node.value, frame)
@@ -217,7 +234,7 @@ class Expressions:
         if isinstance(node, cst.DictComp):
             return {k: v for k, v in results} if all(_plain(k) and not isinstance(k, (list, dict)) for k, _ in results) else UNKNOWN
         if isinstance(node, cst.SetComp):
-            return UNKNOWN
+            return _set_items(results)  # as a set display: a tuple of its distinct items
         return results if isinstance(node, cst.ListComp) else _Iter(tuple(results))
 
     def unary(self, node: cst.UnaryOperation, frame: Frame) -> Any:
@@ -281,6 +298,10 @@ class Expressions:
                         r = left in right
                     except TypeError:
                         r = UNKNOWN
+                    if isinstance(op, cst.NotIn) and r is not UNKNOWN:
+                        r = not r
+                elif isinstance(right, TorchNames) and isinstance(left, str):
+                    r = torch_has(f"{right.qualname}.{left}")
                     if isinstance(op, cst.NotIn) and r is not UNKNOWN:
                         r = not r
                 elif class_key(left) is not None and isinstance(right, (list, tuple)):
@@ -484,8 +505,8 @@ class Expressions:
         return out, pos
 
     def layer_parameter(self, obj: ModuleObj, name: str) -> Any:
-        """A torch layer's ``weight`` / ``bias``: a tensor of unknown shape when the layer
-        certainly has it, ``None`` when ``bias=False``, else unknown."""
+        """A torch layer's ``weight`` / ``bias``: a tensor (of the shape the algebra gives, or
+        unknown) when the layer certainly has it, ``None`` when ``bias=False``, else unknown."""
         assert obj.spec is not None and obj.cfg is not None
         n = obj.spec.params(obj.cfg)
         if name == "bias" and obj.cfg.values.get("bias") is False:
@@ -494,7 +515,8 @@ class Expressions:
             return UNKNOWN
         if name == "bias" and obj.cfg.values.get("bias") is not True:
             return UNKNOWN
-        return Tensor(None)
+        shape = obj.spec.weights(obj.cfg).get(name)  # known for convs and Linear
+        return Tensor(None if shape is None else tuple(shape))
 
     def getattr(self, obj: Any, name: str) -> Any:
         if obj is UNKNOWN:

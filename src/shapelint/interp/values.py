@@ -86,6 +86,14 @@ class TorchRef:
 
 
 @dataclass(frozen=True)
+class TorchNames:
+    """``dir(torch.nn.functional)``: only ``name in`` it is answered, and only for a
+    member the interpreter knows torch has (see ``dispatch.torch_has``)."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
 class Site:
     """A place in the source: the file it is in and the node.
 
