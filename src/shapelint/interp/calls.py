@@ -12,7 +12,7 @@ from .classes import CONTAINER_QUALNAMES
 from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Return, merge_values
 from .overlays import DEFINITIONS
 from .overlays.namedtuple import record_method
-from .values import BoundMethod, ClassRef, FuncRef, Instance, LambdaRef, ModuleObj, Partial, PyValue, Record, Site, Tensor, TorchRef, TupleType
+from .values import BoundMethod, ClassRef, FuncRef, Instance, LambdaRef, ModuleObj, Partial, PyValue, Record, Site, Tensor, TorchRef, TupleType, tensor_written
 
 # list and dict methods that change their receiver
 MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault", "popitem"}
@@ -47,6 +47,14 @@ def _yields(node: cst.FunctionDef) -> bool:
     return bool(found)
 
 
+def _handed_over(args: List[Any], kwargs: Dict[str, Any]) -> None:
+    """Tensors handed to code not followed may be written in place there."""
+    given = [*args, *kwargs.values()]
+    given += [v for g in given if isinstance(g, (list, tuple)) for v in g]
+    if any(isinstance(v, Tensor) for v in given):
+        tensor_written()
+
+
 class Calls:
     """Calls functions, methods and classes."""
 
@@ -56,6 +64,8 @@ class Calls:
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
+        if self.scan(fn.info, "yields", fn.node, _yields) or self.depth >= MAX_DEPTH:
+            _handed_over(args, kwargs)
         if self.scan(fn.info, "yields", fn.node, _yields):
             return UNKNOWN  # a generator: its items are made lazily, not by running it now
         self.doubts += 1  # undone below once the call is followed to its end
@@ -154,6 +164,8 @@ class Calls:
             if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and isinstance(func, cst.Attribute):
                 self.lose(func.value, frame)
             return UNKNOWN
+        if callee is UNKNOWN:
+            _handed_over(args, kwargs)
         result = self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
         if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and callee.func in MUTATING and result is UNKNOWN and isinstance(func, cst.Attribute):
             self.lose(func.value, frame)  # a change we could not follow: the list is no longer known

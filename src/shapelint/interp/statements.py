@@ -12,7 +12,7 @@ from ..layers.core import ASSERT, is_int
 from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
 from .overlays.arrays import rows
 from .overlays.enum import canonical
-from .values import ClassRef, ConstTensor, FuncRef, Instance, ModuleObj, Site
+from .values import ClassRef, ConstTensor, FuncRef, Instance, ModuleObj, Site, Tensor, tensor_written
 
 # methods that change the object they are called on: a statement not followed that calls
 # them leaves that object unknown
@@ -271,6 +271,8 @@ class Statements:
                 self.assign(el.value, items[i] if items is not None else UNKNOWN, frame, None)
         elif isinstance(target, cst.Subscript):
             obj = self.eval(target.value, frame)
+            if isinstance(obj, Tensor) or obj is UNKNOWN:
+                tensor_written()  # ``t[i] = v``: t, and any array it is a view of, changed
             if isinstance(obj, (list, dict)) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
                 key = self.eval(target.slice[0].slice.value, frame)
                 try:
