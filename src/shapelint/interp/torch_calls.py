@@ -190,13 +190,23 @@ class TorchCalls:
             if not isinstance(first, Tensor):
                 return UNKNOWN
             dtype = _kept_dtype(short, first)
-            return first if dtype == first.dtype else Tensor(first.shape, first.note, first.assumed, dtype)
+            return self.recast(first, dtype)
         if module == "torch" and short in CREATORS:
             made = self.creator(args, kwargs)
             return Tensor(made.shape, made.note, made.assumed, dtype_of(kwargs.get("dtype"), "torch")) if "dtype" in kwargs else made
         if qual.startswith("torch.nn.") and short[:1].isupper() and module in ("torch.nn",) or ".modules." in qual and short[:1].isupper():
             return ModuleObj(short, "leaf", site=site)  # a torch layer we have no spec for
         return UNKNOWN
+
+    def recast(self, t: Tensor, dtype: Optional[str]) -> Tensor:
+        """``t`` with another dtype: the same tensor where the dtype stays, and still the
+        block's own input where ``t`` was (a finding is reported where it was)."""
+        if dtype == t.dtype and not isinstance(t, ConstTensor):
+            return t
+        out = Tensor(t.shape, t.note, t.assumed, dtype)
+        if id(t) in self.block_inputs[-1]:
+            self.block_inputs[-1].add(id(out))
+        return out
 
     def creator(self, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         """``torch.zeros(2, 3)``, ``torch.empty((n, m))``: the shape when its rank is known."""
@@ -242,10 +252,10 @@ class TorchCalls:
             return UNKNOWN  # Python values read out of a tensor whose values are not known
         shape = t.shape
         if name in CASTS or name in ("to", "type_as"):
-            return Tensor(shape, t.note, t.assumed, _cast_dtype(name, t, args, kwargs))
+            return self.recast(t, _cast_dtype(name, t, args, kwargs))
         if name in PRESERVING or name in SHAPE_KEEPING:
             dtype = _kept_dtype(name, t)
-            return t if dtype == t.dtype else Tensor(shape, t.note, t.assumed, dtype)
+            return self.recast(t, dtype)
         if name in ("size", "dim", "ndimension", "numel") and t.assumed:
             self.shape_doubt = True
         ranked = _rank_assumed(t)
