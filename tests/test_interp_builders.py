@@ -218,3 +218,39 @@ def test_layer_subclass_forward_on_its_own_weight(tmp_path):
     assert ours == calls
     assert trace.params == sum(p.numel() for p in model.parameters())
     assert trace.output is not None and _concrete(trace.output) == out
+
+
+CAUGHT = '''
+import torch
+import torch.nn as nn
+
+
+# shapelint: input=(2, 6)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+        self.alt = nn.Linear(6, 3)
+        self.head = nn.Linear(3, 2)
+
+    def forward(self, x):
+        try:
+            y = self.fc(x)
+            fallback = False
+        except RuntimeError:
+            fallback = True
+        if fallback:
+            return self.head(self.alt(x))
+        return y
+'''
+
+
+def test_a_refusal_a_handler_catches_is_no_finding_and_the_handler_runs(tmp_path):
+    path = tmp_path / "net.py"
+    path.write_text(CAUGHT)
+    result = check_path(path)
+    assert result.findings == []
+    index = ProjectIndex()
+    [trace] = analyse(index, index.load(path), {"Net": (2, 6)}, only="Net")
+    model = _load(path).Net()
+    assert trace.output is not None and tuple(trace.output) == tuple(model(torch.zeros(2, 6)).shape)

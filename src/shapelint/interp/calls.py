@@ -64,11 +64,12 @@ class Calls:
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
-        if self.scan(fn.info, "yields", fn.node, _yields) or self.depth >= MAX_DEPTH:
+        generator = self.scan(fn.info, "yields", fn.node, _yields)
+        if generator or self.depth >= MAX_DEPTH:  # not followed: what it does is not known
             _handed_over(args, kwargs)
-        if self.scan(fn.info, "yields", fn.node, _yields):
+            self.doubts += 1
+        if generator:
             return UNKNOWN  # a generator: its items are made lazily, not by running it now
-        self.doubts += 1  # undone below once the call is followed to its end
         if self.depth >= MAX_DEPTH:
             if phase == "forward" and self.current_site is not None:
                 self.reporter.lose(fn.name, self.current_site, "calls nested too deep")
@@ -78,8 +79,8 @@ class Calls:
             env["__class__"] = fn.owner
         frame = Frame(fn.info, env, phase=phase, fn=fn.node)
         if not self.bind_params(fn.node.params, args, kwargs, frame, sites, open_ended):
-            return UNKNOWN  # Python refuses the call: TypeError
-        self.doubts -= 1
+            self.doubts += 1  # Python refuses the call: TypeError
+            return UNKNOWN
         self.depth += 1
         undecided = self.undecided
         try:

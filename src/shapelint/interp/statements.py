@@ -466,13 +466,15 @@ class Statements:
             self.undecided += 1  # the rest of the function runs on one path only (the caller restores it)
 
     def exec_try(self, stmt: cst.Try, frame: Frame) -> None:
-        """The body; when torch would refuse a layer built in it and a handler catches what
-        torch raises (TypeError, ValueError, RuntimeError, Exception, bare), that handler."""
+        """The body; when torch would refuse a layer built in it, or a call in it, and a
+        handler catches what torch raises (TypeError, ValueError, RuntimeError, Exception,
+        bare), that handler."""
         handler = next((h for h in stmt.handlers if _catches_torch(h)), None)
-        doubts = self.doubts
+        doubts, raised = self.doubts, self.reporter.raised
         if handler is None:
             self.exec_block(stmt.body, frame)
         else:
+            start = self.reporter.mark()
             self.try_depth += 1
             try:
                 self.exec_block(stmt.body, frame)
@@ -485,7 +487,13 @@ class Statements:
                 return
             finally:
                 self.try_depth -= 1
-        certain = self.doubts == doubts  # the body met nothing it could not know: no handler runs
+            if self.reporter.mark() > start:  # torch certainly refuses a call in the body: caught
+                self.reporter.take(start)  # no finding: the handler takes over
+                self.forget(stmt.body, frame)  # what the body assigned after the refusal never was
+                self.exec_block(handler.body, frame)
+                return
+        # the body met nothing it could not know, and nothing torch refuses: no handler runs
+        certain = self.doubts == doubts and self.reporter.raised == raised
         if stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, frame)
         if not certain:
