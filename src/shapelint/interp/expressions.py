@@ -16,7 +16,28 @@ from .dispatch import class_key, identical, same_class, torch_has, torch_known, 
 from .objects import is_property
 from .overlays import CONSTANTS
 from .overlays.arrays import Refused, elementwise, index, plain
-from .values import FLOAT_DTYPES, INTEGER_DTYPES, BoundMethod, ClassRef, ConstTensor, EnumMember, FuncRef, Instance, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Record, Site, Struct, Tensor, TorchNames, TorchRef, TupleType
+from .values import (
+    FLOAT_DTYPES,
+    INTEGER_DTYPES,
+    BoundMethod,
+    ClassRef,
+    ConstTensor,
+    EnumMember,
+    FuncRef,
+    Instance,
+    LambdaRef,
+    ModuleObj,
+    ModuleRef,
+    Partial,
+    PyValue,
+    Record,
+    Site,
+    Struct,
+    Tensor,
+    TorchNames,
+    TorchRef,
+    TupleType,
+)
 
 _CONVERSIONS: Dict[str, Callable[[Any], str]] = {"r": repr, "s": str, "a": ascii}
 _ARRAY_OPS = {
