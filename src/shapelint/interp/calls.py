@@ -12,7 +12,7 @@ from .classes import CONTAINER_QUALNAMES
 from .common import MAX_DEPTH, ArgSites, Frame, _Break, _Continue, _Raise, _Return, merge_values
 from .overlays import DEFINITIONS
 from .overlays.namedtuple import record_method
-from .values import BoundMethod, ClassRef, FuncRef, Instance, LambdaRef, ModuleObj, Partial, PyValue, Record, Site, Tensor, TorchRef, TupleType
+from .values import BoundMethod, ClassRef, FuncRef, Instance, LambdaRef, ModuleObj, Partial, PyValue, Record, Site, Tensor, TorchRef, TupleType, tensor_written
 
 # list and dict methods that change their receiver
 MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault", "popitem"}
@@ -47,17 +47,30 @@ def _yields(node: cst.FunctionDef) -> bool:
     return bool(found)
 
 
+def _handed_over(args: List[Any], kwargs: Dict[str, Any]) -> None:
+    """Tensors handed to code not followed may be written in place there."""
+    given = [*args, *kwargs.values()]
+    given += [v for g in given if isinstance(g, (list, tuple)) for v in g]
+    if any(isinstance(v, Tensor) for v in given):
+        tensor_written()
+
+
 class Calls:
     """Calls functions, methods and classes."""
 
     current_site: Optional[Site]  # the call a library builtin is answering
+    doubts: int  # values not wholly known met so far (see Machine)
     undecided: int  # > 0 on a path an undecided condition guards (SHP009 stays silent there)
 
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
         # a file without the word ``yield`` has no generator: no walk of the body (an
         # editor checks the buffer at each keystroke, so these walks count)
-        if "yield" in fn.info.source and self.scan(fn.info, "yields", fn.node, _yields):
+        generator = "yield" in fn.info.source and self.scan(fn.info, "yields", fn.node, _yields)
+        if generator or self.depth >= MAX_DEPTH:  # not followed: what it does is not known
+            _handed_over(args, kwargs)
+            self.doubts += 1
+        if generator:
             return UNKNOWN  # a generator: its items are made lazily, not by running it now
         if self.depth >= MAX_DEPTH:
             if phase == "forward" and self.current_site is not None:
@@ -68,6 +81,7 @@ class Calls:
             env["__class__"] = fn.owner
         frame = Frame(fn.info, env, phase=phase, fn=fn.node)
         if not self.bind_params(fn.node.params, args, kwargs, frame, sites, open_ended):
+            self.doubts += 1  # Python refuses the call: TypeError
             return UNKNOWN
         self.depth += 1
         undecided = self.undecided
@@ -77,8 +91,10 @@ class Calls:
         except _Return as r:
             result = r.value
         except _Raise:
+            self.doubts += 1  # it raises (or may): a handler around the call may run
             result = UNKNOWN
         except (_Break, _Continue):
+            self.doubts += 1
             result = UNKNOWN
         finally:
             self.depth -= 1
@@ -104,6 +120,7 @@ class Calls:
                 env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
             else:
                 env[name] = UNKNOWN
+                self.doubts += 1  # not given: Python may refuse the call
 
         for i, p in enumerate(positional):
             if i < len(args):
@@ -150,6 +167,8 @@ class Calls:
             if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and isinstance(func, cst.Attribute):
                 self.lose(func.value, frame)
             return UNKNOWN
+        if callee is UNKNOWN:
+            _handed_over(args, kwargs)
         result = self.call(callee, args, kwargs, Site(frame.info, node), sites, frame.phase)
         if isinstance(callee, BoundMethod) and isinstance(callee.obj, (list, dict)) and callee.func in MUTATING and result is UNKNOWN and isinstance(func, cst.Attribute):
             self.lose(func.value, frame)  # a change we could not follow: the list is no longer known

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, lookup
 from ..layers.core import is_int
 from .common import MAX_LOOP, ArgSites, Frame, TorchRaises, _config, _unknown_module
-from .values import ClassRef, FuncRef, ModuleObj, Site, TorchRef
+from .values import ClassRef, FuncRef, ModuleObj, Site, Tensor, TorchRef
 
 CONTAINER_QUALNAMES = {
     "torch.nn.Sequential": "sequential",
@@ -23,7 +23,7 @@ CONTAINER_QUALNAMES = {
 MODULE_QUALNAMES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
 MODULE_METHODS = {
     "add_module", "register_module", "append", "extend", "insert", "items", "keys", "values", "children",
-    "named_children", "register_buffer",
+    "named_children", "register_buffer", "named_buffers", "buffers",
 }
 
 
@@ -37,12 +37,37 @@ STACKS = {
 
 def clone(m: ModuleObj) -> ModuleObj:
     """``copy.deepcopy`` of a module: a new instance all the way down (parameters count again)."""
-    return replace(m, children={k: clone(v) for k, v in m.children.items()}, attrs=dict(m.attrs), parameters=dict(m.parameters))
+    return replace(m, children={k: clone(v) for k, v in m.children.items()}, attrs=dict(m.attrs), parameters=dict(m.parameters), buffers=list(m.buffers))
 
 
 def _is_accessor(stmt: cst.FunctionDef) -> bool:
     """``@x.setter`` / ``@x.deleter``: not the attribute's getter."""
     return any(isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value in ("setter", "deleter") for d in stmt.decorators)
+
+
+def _named_buffers(obj: ModuleObj, prefix: str, seen: Optional[set] = None) -> Optional[List[Tuple[str, Any]]]:
+    """torch's ``named_buffers()``: a module's own buffers that are not None, then its
+    children's, each under its dotted name (a module met twice, once); None when any
+    module was not wholly followed."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if not (obj.complete and obj.members_known):
+        return None
+    out: List[Tuple[str, Any]] = []
+    for key in obj.buffers:
+        value = obj.attrs.get(key, UNKNOWN)
+        if value is UNKNOWN:
+            return None
+        if value is not None:
+            out.append((prefix + key, value))
+    for child_name, child in obj.children.items():
+        inner = _named_buffers(child, f"{prefix}{child_name}.", seen)
+        if inner is None:
+            return None
+        out.extend(inner)
+    return out
 
 
 class Classes:
@@ -226,5 +251,25 @@ class Classes:
         if name in ("values", "children"):
             return list(obj.children.values())
         if name == "register_buffer":
+            self.register_buffer(obj, args, kwargs)
             return None
+        if name in ("named_buffers", "buffers") and not args and not kwargs:
+            found = _named_buffers(obj, "")
+            if found is None:
+                return UNKNOWN
+            return found if name == "named_buffers" else [t for _, t in found]
         return UNKNOWN
+
+    def register_buffer(self, obj: ModuleObj, args: List[Any], kwargs: Dict[str, Any]) -> None:
+        """``self.register_buffer(name, tensor)``: an attribute holding the tensor (or None),
+        listed by ``named_buffers()``, never a parameter.  torch takes only a tensor or None."""
+        key = args[0] if args else kwargs.get("name", UNKNOWN)
+        value = args[1] if len(args) > 1 else kwargs.get("tensor", UNKNOWN)
+        if not isinstance(key, str):
+            obj.lose_members()  # an attribute we cannot name: what it is not known
+            return
+        if not (value is None or isinstance(value, Tensor)):
+            value = UNKNOWN  # a tensor or None, we cannot tell which
+        obj.register(key, value)
+        if key not in obj.buffers:
+            obj.buffers.append(key)

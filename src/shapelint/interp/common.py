@@ -116,6 +116,7 @@ class Reporter:
     def __init__(self) -> None:
         # (failure, where to report it, provenance note, the constructor call if any)
         self.failures: List[Tuple[Failure, Site, str, Optional[Site]]] = []
+        self.raised = 0  # failures met, each time (torch raises there: a handler may run)
         self._seen: set = set()
         self.rows: List[Row] = []
         # a place in an installed library -> the project's call that led there (None: keep it)
@@ -146,6 +147,7 @@ class Reporter:
         """``outer``: the project's call that built a library's layer, for a failure of its construction."""
         if failure is None or site is None:
             return
+        self.raised += 1
         if self.anchor is not None and self.anchor(site) is not None:
             outer = outer or self.anchor(site)
         else:

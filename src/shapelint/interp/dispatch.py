@@ -12,12 +12,12 @@ from __future__ import annotations
 import collections.abc
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Tuple
 
-from ..layers import UNKNOWN, lookup
+from ..layers import REGISTRY, UNKNOWN, lookup
 from .builtins import BUILTINS, _builtin
 from .classes import CONTAINER_QUALNAMES, MODULE_QUALNAMES
 from .common import Sym, _Iter
-from .overlays import LIBRARY
-from .values import BoundMethod, ClassRef, EnumMember, FuncRef, Instance, LambdaRef, ModuleObj, Partial, Record, Tensor, TorchRef, TupleType
+from .overlays import CONSTANTS, LIBRARY
+from .values import BoundMethod, ClassRef, EnumMember, FuncRef, Instance, LambdaRef, ModuleObj, Partial, Record, Tensor, TorchNames, TorchRef, TupleType
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -47,6 +47,41 @@ IMPLIED = {
     "abc:Sequence": ("abc:Iterable",), "abc:Mapping": ("abc:Iterable",),
 }
 
+# functions of torch.nn.functional the interpreter models (their existence checked against torch)
+FUNCTIONAL_MEMBERS = frozenset({
+    "relu", "relu_", "relu6", "elu", "elu_", "selu", "celu", "gelu", "silu", "mish", "sigmoid", "tanh",
+    "leaky_relu", "leaky_relu_", "hardtanh", "hardtanh_", "hardswish", "hardsigmoid", "softplus", "softsign",
+    "logsigmoid", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+    "softmax", "log_softmax", "softmin", "normalize", "layer_norm", "group_norm", "batch_norm", "instance_norm",
+    "rms_norm", "local_response_norm",
+})
+
+
+def torch_has(qual: str) -> Any:
+    """``hasattr`` on a torch module: True for a member the interpreter models (every one
+    exists in the torch it models), UNKNOWN for any other (it may exist too, or not)."""
+    module, _, name = qual.rpartition(".")
+    if lookup(qual) is not None or qual in CONTAINER_QUALNAMES or qual in MODULE_QUALNAMES:
+        return True
+    return True if module == "torch.nn.functional" and name in FUNCTIONAL_MEMBERS else UNKNOWN
+
+
+
+def _prefixes(quals: Any) -> FrozenSet[str]:
+    return frozenset(q.rsplit(".", i)[0] for q in quals for i in range(q.count(".") + 1))
+
+
+_KNOWN_NAMES: Optional[FrozenSet[str]] = None
+
+
+def torch_known(qual: str) -> bool:
+    """A name in torch or a modelled library that certainly exists: one the registry, the
+    overlays or the class tokens know, or a module holding one (``torch.missing`` is not)."""
+    global _KNOWN_NAMES
+    if _KNOWN_NAMES is None:
+        _KNOWN_NAMES = _prefixes(list(REGISTRY) + list(LIBRARY) + list(CONSTANTS) + list(CONTAINER_QUALNAMES) + list(MODULE_QUALNAMES))
+    return qual in _KNOWN_NAMES or torch_has(qual) is True or torch_token(qual) is not None
+
 
 def torch_token(qual: str) -> Optional[str]:
     """The one name a torch or library class is tested by, None for one we do not model."""
@@ -56,6 +91,8 @@ def torch_token(qual: str) -> Optional[str]:
         return f"container:{CONTAINER_QUALNAMES[qual]}"
     if qual in ("torch.Tensor", "functools.partial", "builtins.type", "builtins.object"):
         return qual
+    if qual in ("types.FunctionType", "types.LambdaType", "builtins.function"):
+        return "builtins.function"  # one class: what ``def`` and ``lambda`` make
     if qual.startswith("enum.") or qual == "typing.NamedTuple":
         return qual
     head, _, short = qual.rpartition(".")
@@ -181,6 +218,10 @@ def instance_of(m: Machine, v: Any, kind: Any) -> Any:
             return False
     if isinstance(v, TorchRef):
         return _torch_object_is(v.qualname, want)
+    if want == "builtins.function" and (isinstance(v, LambdaRef) or isinstance(v, FuncRef) and not v.node.decorators):
+        return True  # a plain ``def`` or ``lambda`` (a decorator may return anything)
+    if want == "builtins.function" and (isinstance(v, FuncRef) or callable(v) and getattr(v, "__shapelint_builtin__", False)):
+        return UNKNOWN  # decorated, or a library function: Python-level or builtin
     if isinstance(v, (FuncRef, LambdaRef, BoundMethod, ClassRef, TupleType)) or callable(v) and getattr(v, "__shapelint_builtin__", False):
         return want == "abc:Callable"
     cls = value_class(m, v)
@@ -217,6 +258,8 @@ def _torch_object_is(qual: str, want: Any) -> Any:
         return UNKNOWN  # a constant such as torch.float32, or a module
     if want == "builtins.type":
         return what == "class"
+    if want == "builtins.function":
+        return False if what == "class" else UNKNOWN  # torch.cat is builtin, F.relu is a def
     return want == "abc:Callable"
 
 
@@ -318,6 +361,16 @@ def _hasattr(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         return m.has_attr(obj, name)
     if isinstance(obj, ModuleObj) and (name in obj.children or name in obj.attrs or name in obj.parameters):
         return True
+    if isinstance(obj, TorchRef) and obj.qualname.startswith("torch"):
+        return torch_has(f"{obj.qualname}.{name}")
+    return UNKNOWN
+
+
+@_builtin
+def _dir(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+    """``dir(torch.nn.functional)``, asked only whether it holds a name (timm's ``_has_silu``)."""
+    if len(args) == 1 and not kwargs and isinstance(args[0], TorchRef) and args[0].qualname.startswith("torch"):
+        return TorchNames(args[0].qualname)
     return UNKNOWN
 
 
@@ -372,6 +425,7 @@ DISPATCH: Dict[str, Any] = {
     "hasattr": _hasattr,
     "setattr": _setattr,
     "vars": _vars,
+    "dir": _dir,
     "object": TorchRef("builtins.object"),
 }
 LIBRARY_DISPATCH: Dict[str, Any] = {"builtins.object.__setattr__": _object_setattr}

@@ -11,17 +11,58 @@ from ..layers.core import is_int
 from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
-from .common import _BINOPS, _CMP, MAX_LOOP, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values, narrow_format
-from .dispatch import class_key, identical, same_class, unwrap
+from .common import _BINOPS, _CMP, MAX_LOOP, RANK_FLAGS, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values, narrow_format
+from .dispatch import class_key, identical, same_class, torch_has, torch_known, unwrap
 from .objects import is_property
 from .overlays import CONSTANTS
 from .overlays.arrays import Refused, elementwise, index, plain
-from .values import BoundMethod, ClassRef, ConstTensor, EnumMember, FuncRef, Instance, LambdaRef, ModuleObj, ModuleRef, Partial, PyValue, Record, Site, Struct, Tensor, TorchRef, TupleType
+from .values import (
+    FLOAT_DTYPES,
+    INTEGER_DTYPES,
+    BoundMethod,
+    ClassRef,
+    ConstTensor,
+    EnumMember,
+    FuncRef,
+    Instance,
+    LambdaRef,
+    ModuleObj,
+    ModuleRef,
+    Partial,
+    PyValue,
+    Record,
+    Site,
+    Struct,
+    Tensor,
+    TorchNames,
+    TorchRef,
+    TupleType,
+)
 
 _CONVERSIONS: Dict[str, Callable[[Any], str]] = {"r": repr, "s": str, "a": ascii}
 _ARRAY_OPS = {
     cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//", cst.Modulo: "%", cst.Power: "**",
 }
+
+
+def _binop_dtype(op: cst.BaseBinaryOp, left: Any, right: Any) -> Optional[str]:
+    """The dtype of ``left op right`` (one a tensor) where torch's promotion gives it from
+    what is known: integers stay integers (``/`` excepted), a float tensor keeps its dtype
+    against numbers, bools stay bools under ``& | ^``; None otherwise."""
+    tensors = [v.dtype for v in (left, right) if isinstance(v, Tensor)]
+    scalars = [v for v in (left, right) if not isinstance(v, Tensor)]
+    if any(d is None for d in tensors) or not all(isinstance(v, (int, float)) and not isinstance(v, Sym) for v in scalars):
+        return None
+    kinds = set(tensors)
+    if isinstance(op, (cst.BitAnd, cst.BitOr, cst.BitXor)):
+        return "bool" if kinds == {"bool"} and all(isinstance(v, bool) for v in scalars) else None
+    if not isinstance(op, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo)):
+        return None
+    if len(kinds) == 1 and kinds <= FLOAT_DTYPES:
+        return tensors[0]  # numbers do not promote a float tensor
+    if kinds <= INTEGER_DTYPES and not isinstance(op, cst.Divide) and all(type(v) is int for v in scalars):
+        return tensors[0] if len(kinds) == 1 else "int64" if "int64" in kinds else None
+    return None
 
 
 def _set_items(items: List[Any]) -> Any:
@@ -66,10 +107,41 @@ def _classinfo_part(v: Any) -> bool:
     return class_key(v) is not None
 
 
+def _fresh(value: Any) -> Any:
+    """A constant array whose values may have been written over in place since it was
+    made keeps only its shape (also as the item of a list or tuple read whole)."""
+    if isinstance(value, ConstTensor):
+        return plain(value) if value.stale else value
+    if isinstance(value, (list, tuple)) and not isinstance(value, Record) and any(isinstance(v, ConstTensor) and v.stale for v in value):
+        items = [plain(v) if isinstance(v, ConstTensor) and v.stale else v for v in value]
+        if isinstance(value, list):
+            value[:] = items  # the same list: others hold it too
+            return value
+        return type(value)(items) if type(value) is tuple else value
+    return value
+
+
+def _concrete_shape(t: Tensor) -> bool:
+    """A tensor whose rank and every dim are facts (a symbolic batch size counts as one)."""
+    return t.shape is not None and not t.assumed and all(d is not None for d in t.shape)
+
+
 class Expressions:
     """Evaluates expressions to values."""
 
+    doubts: int
+
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Any:
+        """The value of an expression; one not wholly known counts as a doubt (see
+        ``doubts``: what Python might raise there, a ``try`` cannot rule out)."""
+        value = _fresh(self.eval_known(node, frame))
+        if value is UNKNOWN or isinstance(value, Sym) or (isinstance(value, Tensor) and not _concrete_shape(value)) or (
+            isinstance(value, TorchRef) and not torch_known(value.qualname)
+        ):
+            self.doubts += 1
+        return value
+
+    def eval_known(self, node: cst.BaseExpression, frame: Frame) -> Any:
         self.tick()
         if isinstance(node, cst.Name):
             return self.lookup_name(node.value, frame)
@@ -217,7 +289,7 @@ class Expressions:
         if isinstance(node, cst.DictComp):
             return {k: v for k, v in results} if all(_plain(k) and not isinstance(k, (list, dict)) for k, _ in results) else UNKNOWN
         if isinstance(node, cst.SetComp):
-            return UNKNOWN
+            return _set_items(results)  # as a set display: a tuple of its distinct items
         return results if isinstance(node, cst.ListComp) else _Iter(tuple(results))
 
     def unary(self, node: cst.UnaryOperation, frame: Frame) -> Any:
@@ -283,12 +355,18 @@ class Expressions:
                         r = UNKNOWN
                     if isinstance(op, cst.NotIn) and r is not UNKNOWN:
                         r = not r
+                elif isinstance(right, TorchNames) and isinstance(left, str):
+                    r = torch_has(f"{right.qualname}.{left}")
+                    if isinstance(op, cst.NotIn) and r is not UNKNOWN:
+                        r = not r
                 elif class_key(left) is not None and isinstance(right, (list, tuple)):
                     r = _contains_class(left, right)  # ``norm_layer in _NORM_ACT_TYPES``
                     if isinstance(op, cst.NotIn) and r is not UNKNOWN:
                         r = not r
                 else:
                     r = UNKNOWN
+            elif (isinstance(left, Tensor) or isinstance(right, Tensor)) and len(node.comparisons) == 1 and type(op) in _CMP:
+                return self.tensor_compare(plain(unwrap(left)), plain(unwrap(right)), Site(frame.info, node))
             else:
                 fn = _CMP.get(type(op))
                 left, right = unwrap(left), unwrap(right)
@@ -360,15 +438,27 @@ class Expressions:
             self.fail_result(res, site, "", left, right, label="the @")
             return Tensor(res.shape, "", _assumed(left, right) | _after(res))
         symbol = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/"}.get(type(op), "?")
+        dtype = _binop_dtype(op, left, right)
         if isinstance(left, Tensor) and isinstance(right, Tensor):
             res = broadcast(left.shape, right.shape, symbol)
             self.fail_result(res, site, "", left, right, label=f"the {symbol}")
-            return Tensor(res.shape, "", _assumed(left, right) | _after(res))
+            return Tensor(res.shape, "", _assumed(left, right) | _after(res), dtype)
         tensor = left if isinstance(left, Tensor) else right
         other = right if tensor is left else left
         if isinstance(other, (int, float, bool)) and not isinstance(other, Sym):
-            return tensor
+            return tensor if dtype == tensor.dtype else Tensor(tensor.shape, tensor.note, tensor.assumed, dtype)
         return Tensor(None)
+
+    def tensor_compare(self, left: Any, right: Any, site: Site) -> Any:
+        """``a == b``, ``a < 0`` with a tensor: a bool tensor of the broadcast shape."""
+        tensors = [v for v in (left, right) if isinstance(v, Tensor)]
+        if not all(isinstance(v, Tensor) or (isinstance(v, (int, float)) and not isinstance(v, Sym)) for v in (left, right)):
+            return UNKNOWN
+        if len(tensors) == 1:
+            return Tensor(tensors[0].shape, "", tensors[0].assumed, "bool")
+        res = broadcast(left.shape, right.shape, "==")
+        self.fail_result(res, site, "", left, right, label="the comparison")
+        return Tensor(res.shape, "", _assumed(left, right) | _after(res), "bool")
 
     def subscript(self, node: cst.Subscript, frame: Frame) -> Any:
         if isinstance(node.value, cst.Attribute) and node.value.attr.value == "shape" and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
@@ -437,9 +527,12 @@ class Expressions:
         ell = [i for i, s in enumerate(items) if isinstance(s, cst.Index) and isinstance(s.value, cst.Ellipsis)]
         if len(ell) > 1:
             return Tensor(None)
+        pre = {id(s): self.eval(s.value, frame) for s in items if isinstance(s, cst.Index) and not isinstance(s.value, cst.Ellipsis)}
+        if any(isinstance(v, (Tensor, list)) for v in pre.values()):
+            return self.advanced_index(t, items, pre)
         before, after = (items[: ell[0]], items[ell[0] + 1:]) if ell else (items, [])
         dims = list(t.shape)
-        front = self.index_dims(before, dims, frame)
+        front = self.index_dims(before, dims, frame, pre)
         if front is None:
             return Tensor(None)
         n_after = sum(1 for s in after if not (isinstance(s, cst.Index) and isinstance(s.value, cst.Name) and s.value.value == "None"))
@@ -447,19 +540,58 @@ class Expressions:
             return Tensor(None)  # only the last dim is known: a dim counted from the front could be any
         if front[1] + n_after > len(dims):
             return Tensor(None)
-        back = self.index_dims(after, dims[len(dims) - n_after:], frame) if after else ([], 0)
+        back = self.index_dims(after, dims[len(dims) - n_after:], frame, pre) if after else ([], 0)
         if back is None:
             return Tensor(None)
         middle = dims[front[1]: len(dims) - n_after] if ell else dims[front[1]:]
-        return Tensor(tuple(front[0]) + tuple(middle) + tuple(back[0]), "", t.assumed)
+        return Tensor(tuple(front[0]) + tuple(middle) + tuple(back[0]), "", t.assumed, t.dtype)
 
-    def index_dims(self, items: List[Any], dims: List[Any], frame: Frame) -> Optional[tuple]:
-        """The dims ``items`` leave from the front of ``dims``, and how many they consume."""
+    def advanced_index(self, t: Tensor, items: List[Any], pre: Dict[int, Any]) -> Tensor:
+        """``table[idx]``, ``x[:, mask]``: one index tensor among full slices (and one ``...``).
+        An integer index puts its own shape in place of the dim it indexes; a bool mask of
+        rank k puts one dim of data-dependent size (unknown) in place of the k it covers.
+        Anything else (several index tensors, a dtype not known) is not followed."""
+        if t.shape is None or t.assumed & RANK_FLAGS:
+            return Tensor(None)
+        idx: Optional[Tensor] = None
+        consumed: List[int] = []  # dims each item covers, None for the ellipsis
+        where = -1
+        for i, s in enumerate(items):
+            if isinstance(s, cst.Slice) and s.lower is None and s.upper is None and s.step is None:
+                consumed.append(1)
+            elif isinstance(s, cst.Index) and isinstance(s.value, cst.Ellipsis):
+                consumed.append(-1)
+            elif isinstance(s, cst.Index) and idx is None and isinstance(pre.get(id(s)), (Tensor, list)):
+                v = pre[id(s)]
+                if isinstance(v, list):  # a list of ints indexes as an int64 tensor
+                    if not v or not all(is_int(e) for e in v):
+                        return Tensor(None)
+                    v = Tensor((len(v),), dtype="int64")
+                idx, where = plain(v), i
+                if idx.shape is None or idx.assumed & RANK_FLAGS or not (idx.dtype in INTEGER_DTYPES - {"uint8"} or idx.dtype == "bool"):  # uint8 masks, deprecated
+                    return Tensor(None)
+                consumed.append(len(idx.shape) if idx.dtype == "bool" else 1)
+            else:
+                return Tensor(None)
+        assert idx is not None and idx.shape is not None
+        dims = list(t.shape)
+        fixed = sum(c for c in consumed if c >= 0)
+        if fixed > len(dims):
+            return Tensor(None)  # too many indices: torch raises, not ours to report
+        ell = consumed.index(-1) if -1 in consumed else len(consumed)
+        start = sum(c for c in consumed[:where]) if where < ell else len(dims) - sum(consumed[where:])
+        inserted = tuple(idx.shape) if idx.dtype != "bool" else (None,)
+        shape = tuple(dims[:start]) + inserted + tuple(dims[start + consumed[where]:])
+        return Tensor(shape, "", t.assumed | idx.assumed, t.dtype)
+
+    def index_dims(self, items: List[Any], dims: List[Any], frame: Frame, pre: Dict[int, Any]) -> Optional[tuple]:
+        """The dims ``items`` leave from the front of ``dims``, and how many they consume
+        (``pre``: the index values, evaluated once)."""
         out: List[Any] = []
         pos = 0
         for s in items:
             if isinstance(s, cst.Index):
-                v = self.eval(s.value, frame)
+                v = pre[id(s)]
                 if v is None:
                     out.append(1)
                     continue
@@ -484,8 +616,8 @@ class Expressions:
         return out, pos
 
     def layer_parameter(self, obj: ModuleObj, name: str) -> Any:
-        """A torch layer's ``weight`` / ``bias``: a tensor of unknown shape when the layer
-        certainly has it, ``None`` when ``bias=False``, else unknown."""
+        """A torch layer's ``weight`` / ``bias``: a tensor (of the shape the algebra gives, or
+        unknown) when the layer certainly has it, ``None`` when ``bias=False``, else unknown."""
         assert obj.spec is not None and obj.cfg is not None
         n = obj.spec.params(obj.cfg)
         if name == "bias" and obj.cfg.values.get("bias") is False:
@@ -494,7 +626,8 @@ class Expressions:
             return UNKNOWN
         if name == "bias" and obj.cfg.values.get("bias") is not True:
             return UNKNOWN
-        return Tensor(None)
+        shape = obj.spec.weights(obj.cfg).get(name)  # known for convs and Linear
+        return Tensor(None if shape is None else tuple(shape))
 
     def getattr(self, obj: Any, name: str) -> Any:
         if obj is UNKNOWN:

@@ -74,6 +74,9 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self.project_calls: List[Site] = []  # calls written in the project's files, innermost last
         self.built_from: Dict[int, Tuple[Any, Site]] = {}  # id(a library's layer) -> (it, the project call building it)
         self.steps = 0
+        # values not wholly known met so far (expressions, statements not followed): while
+        # a ``try`` body adds none, Python raises nothing there and its handlers never run
+        self.doubts = 0
         self.depth = 0
         self.loop_work = 1
         self.try_depth = 0  # the product of the enclosing for-loops' lengths

@@ -12,7 +12,7 @@ from ..layers.core import ASSERT, is_int
 from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
 from .overlays.arrays import rows
 from .overlays.enum import canonical
-from .values import ClassRef, ConstTensor, FuncRef, Instance, ModuleObj, Site
+from .values import ClassRef, ConstTensor, FuncRef, Instance, ModuleObj, Site, Tensor, tensor_written
 
 # methods that change the object they are called on: a statement not followed that calls
 # them leaves that object unknown
@@ -167,6 +167,7 @@ class Statements:
     """Executes statements over a frame."""
 
     try_depth: int
+    doubts: int  # values not wholly known met so far (see Machine)
 
     loop_work: int  # iterations of the enclosing loops, multiplied
     training: Any  # a module's ``self.training``: True, False or UNKNOWN (both modes)
@@ -189,6 +190,7 @@ class Statements:
         elif isinstance(stmt, cst.For):
             self.exec_for(stmt, frame)
         elif isinstance(stmt, (cst.With,)):
+            self.doubts += 1  # its context managers are not entered: what they do is not known
             self.exec_block(stmt.body, frame)
         elif isinstance(stmt, cst.Try):
             self.undecided += 1  # an AssertionError there may be caught
@@ -230,11 +232,16 @@ class Statements:
             if not isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings do nothing
                 self.eval(small.value, frame)
         elif isinstance(small, cst.Assert):
-            self.check_assert(self.eval(small.test, frame), small.test, frame)
+            test = self.eval(small.test, frame)
+            if _truth(test) is not True:
+                self.doubts += 1  # it may raise AssertionError
+            self.check_assert(test, small.test, frame)
         elif isinstance(small, cst.Break):
             raise _Break()
         elif isinstance(small, cst.Continue):
             raise _Continue()
+        elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Del)):
+            self.doubts += 1  # not followed: an import may fail, a del may find nothing
 
     def assign(self, target: cst.BaseExpression, value: Any, frame: Frame, source: Optional[cst.BaseExpression]) -> None:
         if isinstance(target, cst.Name):
@@ -264,6 +271,8 @@ class Statements:
                 self.assign(el.value, items[i] if items is not None else UNKNOWN, frame, None)
         elif isinstance(target, cst.Subscript):
             obj = self.eval(target.value, frame)
+            if isinstance(obj, Tensor) or obj is UNKNOWN:
+                tensor_written()  # ``t[i] = v``: t, and any array it is a view of, changed
             if isinstance(obj, (list, dict)) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
                 key = self.eval(target.slice[0].slice.value, frame)
                 try:
@@ -343,6 +352,7 @@ class Statements:
         """Code that ran on a path that may not be taken, or was skipped though it may run:
         an object's attribute it assigns may or may not be set; an object it calls a method
         of or hands to a call may have changed in any way."""
+        self.doubts += 1
         _, assigned, changed, _, _, _, _ = self.scan(frame.info, "changes", stmt, _changes)
         for attr in assigned:
             obj = self._reach(attr.value, frame)
@@ -370,6 +380,8 @@ class Statements:
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
         cond = _truth(self.eval(stmt.test, frame))
+        if cond is None:
+            self.doubts += 1
         orelse = stmt.orelse
         if cond is True:
             self.exec_block(stmt.body, frame)
@@ -454,12 +466,15 @@ class Statements:
             self.undecided += 1  # the rest of the function runs on one path only (the caller restores it)
 
     def exec_try(self, stmt: cst.Try, frame: Frame) -> None:
-        """The body; when torch would refuse a layer built in it and a handler catches what
-        torch raises (TypeError, ValueError, RuntimeError, Exception, bare), that handler."""
+        """The body; when torch would refuse a layer built in it, or a call in it, and a
+        handler catches what torch raises (TypeError, ValueError, RuntimeError, Exception,
+        bare), that handler."""
         handler = next((h for h in stmt.handlers if _catches_torch(h)), None)
+        doubts, raised = self.doubts, self.reporter.raised
         if handler is None:
             self.exec_block(stmt.body, frame)
         else:
+            start = self.reporter.mark()
             self.try_depth += 1
             try:
                 self.exec_block(stmt.body, frame)
@@ -472,10 +487,18 @@ class Statements:
                 return
             finally:
                 self.try_depth -= 1
+            if self.reporter.mark() > start:  # torch certainly refuses a call in the body: caught
+                self.reporter.take(start)  # no finding: the handler takes over
+                self.forget(stmt.body, frame)  # what the body assigned after the refusal never was
+                self.exec_block(handler.body, frame)
+                return
+        # the body met nothing it could not know, and nothing torch refuses: no handler runs
+        certain = self.doubts == doubts and self.reporter.raised == raised
         if stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, frame)
-        for other in stmt.handlers:  # may run instead of the rest of the body
-            self.forget(other, frame)
+        if not certain:
+            for other in stmt.handlers:  # may run instead of the rest of the body
+                self.forget(other, frame)
 
     def scan(self, info: ModuleInfo, kind: str, node: cst.CSTNode, fn: Callable[[Any], Any]) -> Any:
         """``fn(node)``, once per node of a file: a syntax walk whose answer never changes."""

@@ -16,8 +16,8 @@ from .classes import CONTAINER_QUALNAMES, STACKS
 from .common import MAX_LOOP, RANK_FLAGS, ArgSites, Row, Sym, _after, _assumed, _config, _dim_value, _rank_assumed, _reportable, _tensors, _to_dim, shown
 from .dispatch import LIBRARY_DISPATCH
 from .overlays import LIBRARY
-from .overlays.arrays import array_function, array_method, plain
-from .values import ConstTensor, ModuleObj, Note, Parameter, Site, Struct, Tensor
+from .overlays.arrays import array_function, array_method, dtype_of, plain
+from .values import FLOAT_DTYPES, INTEGER_DTYPES, ConstTensor, ModuleObj, Note, Parameter, Site, Struct, Tensor, tensor_written
 
 # functions and methods that keep the shape of their first tensor argument
 PRESERVING = {
@@ -39,6 +39,40 @@ TENSOR_METHOD_FUNCS = {
 }
 VALUE_METHODS = {"tolist", "item", "numpy", "data_ptr", "__len__"}
 CREATORS = {"zeros", "ones", "randn", "rand", "empty", "full"}
+# shape-keeping operations that keep any dtype (the rest of PRESERVING keep a float one only:
+# ``torch.sigmoid`` of an integer tensor is a float tensor)
+KEEPS_DTYPE = {
+    "contiguous", "clone", "detach", "cpu", "cuda", "requires_grad_", "zero_", "fill_", "abs", "neg", "clamp",
+    "clamp_", "clip", "sign", "floor", "ceil", "round", "square", "mul_", "add_", "sub_", "roll", "flip",
+    "masked_fill", "masked_fill_", "copy_",
+}
+CASTS = {"long": "int64", "int": "int32", "bool": "bool", "float": "float32", "double": "float64", "half": "float16", "bfloat16": "bfloat16"}
+# what keeps its input's shape and dtype besides PRESERVING
+SHAPE_KEEPING = {"roll", "flip", "masked_fill", "masked_fill_", "copy_"}
+# methods whose result has the input's dtype (the ones that only move elements around)
+MOVES = {"view", "reshape", "flatten", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "expand", "repeat", "amax", "amin"}
+
+
+def _kept_dtype(name: str, t: Tensor) -> Optional[str]:
+    """The dtype of a shape-keeping operation's result."""
+    return t.dtype if name in KEEPS_DTYPE or t.dtype in FLOAT_DTYPES else None
+
+
+def _cast_dtype(name: str, t: Tensor, args: List[Any], kwargs: Dict[str, Any]) -> Optional[str]:
+    """``t.long()``, ``t.to(torch.long)``, ``t.to(other)``, ``t.type_as(other)``: the new dtype
+    (None when not known); ``t.to(device)`` keeps it."""
+    if name in CASTS:
+        return CASTS[name]
+    given = [*args, *kwargs.values()]
+    for a in given:
+        if isinstance(a, Tensor):
+            return a.dtype
+        found = dtype_of(a, "torch") if not isinstance(a, str) else None
+        if found is not None:
+            return found
+    if all(isinstance(a, (str, bool)) for a in given):  # a device name, non_blocking, copy
+        return t.dtype
+    return None
 
 
 def _defaulted(params: cst.Parameters, given: int, kwargs: Dict[str, Any]) -> FrozenSet[str]:
@@ -78,6 +112,19 @@ def _counts_from_front(name: str, args: List[Any], kwargs: Dict[str, Any]) -> bo
     for d in dims:
         flat.extend(d if isinstance(d, (tuple, list)) else [d])
     return any(is_int(d) and d >= 0 for d in flat) or any(not (is_int(d) or isinstance(d, bool) or d is None) for d in flat)
+
+
+def _method_dtype(name: str, t: Tensor) -> Optional[str]:
+    """The dtype of ``t.name(...)`` for the methods that change the shape."""
+    if name in MOVES:
+        return t.dtype
+    if name in ("argmax", "argmin"):
+        return "int64"
+    if name in ("sum", "prod") and (t.dtype in INTEGER_DTYPES or t.dtype == "bool"):
+        return "int64"
+    if name in ("sum", "prod", "mean", "std", "var") and t.dtype in FLOAT_DTYPES:
+        return t.dtype
+    return None
 
 
 def _macs(rows: List[Row]) -> Optional[int]:
@@ -120,6 +167,9 @@ class TorchCalls:
     solve_shape: Optional[Shape]
 
     def call_torch(self, qual: str, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites") -> Any:
+        short = qual.rsplit(".", 1)[-1]
+        if (short.endswith("_") and not short.endswith("__")) or "out" in kwargs:
+            tensor_written()  # ``nn.init.zeros_(t)``, ``torch.add(a, b, out=c)``
         kind = CONTAINER_QUALNAMES.get(qual)
         if kind is not None:
             obj = ModuleObj(qual.rsplit(".", 1)[1], kind, site=site)
@@ -141,7 +191,6 @@ class TorchCalls:
         if qual in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             t = args[0] if args else kwargs.get("data")
             return Parameter(t.shape if isinstance(t, Tensor) else None)
-        short = qual.rsplit(".", 1)[-1]
         module = qual.rsplit(".", 1)[0]
         if module in TENSOR_MODULES and short in TENSOR_METHOD_FUNCS and args and isinstance(args[0], Tensor):
             label = f"torch.{short}" if module == "torch" else f"F.{short}"
@@ -153,14 +202,28 @@ class TorchCalls:
             return self.make_leaf(spec, spec.name, args, kwargs, site, sites)
         if spec is not None:
             return self.apply_function(spec, args, kwargs, site)
-        if module in TENSOR_MODULES and short in PRESERVING:
+        if module in TENSOR_MODULES and (short in PRESERVING or short in SHAPE_KEEPING):
             first = args[0] if args else kwargs.get("input")
-            return first if isinstance(first, Tensor) else UNKNOWN
+            if not isinstance(first, Tensor):
+                return UNKNOWN
+            dtype = _kept_dtype(short, first)
+            return self.recast(first, dtype)
         if module == "torch" and short in CREATORS:
-            return self.creator(args, kwargs)
+            made = self.creator(args, kwargs)
+            return Tensor(made.shape, made.note, made.assumed, dtype_of(kwargs.get("dtype"), "torch")) if "dtype" in kwargs else made
         if qual.startswith("torch.nn.") and short[:1].isupper() and module in ("torch.nn",) or ".modules." in qual and short[:1].isupper():
             return ModuleObj(short, "leaf", site=site)  # a torch layer we have no spec for
         return UNKNOWN
+
+    def recast(self, t: Tensor, dtype: Optional[str]) -> Tensor:
+        """``t`` with another dtype: the same tensor where the dtype stays, and still the
+        block's own input where ``t`` was (a finding is reported where it was)."""
+        if dtype == t.dtype and not isinstance(t, ConstTensor):
+            return t
+        out = Tensor(t.shape, t.note, t.assumed, dtype)
+        if id(t) in self.block_inputs[-1]:
+            self.block_inputs[-1].add(id(out))
+        return out
 
     def creator(self, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         """``torch.zeros(2, 3)``, ``torch.empty((n, m))``: the shape when its rank is known."""
@@ -193,6 +256,8 @@ class TorchCalls:
 
     def tensor_method(self, t: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any], site: Site, label: str = "") -> Any:
         """``t.name(*args)``; ``label`` names it in messages when called as a function."""
+        if (name.endswith("_") and not name.endswith("__")) or "out" in kwargs:
+            tensor_written()  # ``t.add_(1)``, ``t.copy_(u)``: in place
         if isinstance(t, ConstTensor):
             found = array_method(t, name, args, kwargs)
             if found is not NotImplemented:
@@ -203,8 +268,11 @@ class TorchCalls:
         if name in VALUE_METHODS:
             return UNKNOWN  # Python values read out of a tensor whose values are not known
         shape = t.shape
-        if name in PRESERVING:
-            return t
+        if name in CASTS or name in ("to", "type_as"):
+            return self.recast(t, _cast_dtype(name, t, args, kwargs))
+        if name in PRESERVING or name in SHAPE_KEEPING:
+            dtype = _kept_dtype(name, t)
+            return self.recast(t, dtype)
         if name in ("size", "dim", "ndimension", "numel") and t.assumed:
             self.shape_doubt = True
         ranked = _rank_assumed(t)
@@ -265,8 +333,8 @@ class TorchCalls:
                 keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
                 res = reduce(shape, dim, keep) if is_int(dim) else Result(None)
             self.fail_result(res, site, t.note, t, label=label or name)
-            values = Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
-            return Struct((values, Tensor(res.shape, "", values.assumed)), ("values", "indices"))
+            values = Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res), t.dtype)
+            return Struct((values, Tensor(res.shape, "", values.assumed, "int64")), ("values", "indices"))
         elif name in ("argmax", "argmin"):
             dim = args[0] if args else kwargs.get("dim")
             keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
@@ -280,7 +348,7 @@ class TorchCalls:
             self.fail(failure, site, t.note, t)
             if pieces is None or len(pieces) > MAX_LOOP:
                 return UNKNOWN
-            return tuple(Tensor(p, "", t.assumed) for p in pieces)
+            return tuple(Tensor(p, "", t.assumed, t.dtype) for p in pieces)
         elif name in ("chunk", "split"):
             how = args[0] if args else kwargs.get("chunks", kwargs.get("split_size", kwargs.get("split_size_or_sections")))
             dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
@@ -288,7 +356,7 @@ class TorchCalls:
             self.fail(failure, site, t.note, t)
             if pieces is None:
                 return UNKNOWN  # not even the number of pieces is known
-            return tuple(Tensor(p, "", t.assumed) for p in pieces)
+            return tuple(Tensor(p, "", t.assumed, t.dtype) for p in pieces)
         elif name in ("expand", "repeat"):
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             if not isinstance(sizes, (tuple, list)) or any(not (is_int(v) or isinstance(v, Sym)) for v in sizes):
@@ -305,7 +373,7 @@ class TorchCalls:
         if res is None:
             return Tensor(None)
         self.fail_result(res, site, t.note, t, label=label or name)
-        return Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res))
+        return Tensor(res.shape, self.note(label or name, res.shape, shape, site), t.assumed | _after(res), _method_dtype(name, t))
 
     def call_module(self, obj: ModuleObj, args: List[Any], kwargs: Dict[str, Any], site: Optional[Site], builtin_forward: bool = False) -> Any:
         if site is None:

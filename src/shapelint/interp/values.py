@@ -54,10 +54,29 @@ class Tensor:
     # "last", only its last dim is known (a Linear's input may have any leading dims);
     # "failed", it comes after a call torch refuses (the shape that call would give if right).
     assumed: FrozenSet[str] = frozenset()
+    # its dtype where known ("int64", "bool", "float32"...): an integer tensor indexes,
+    # a bool one masks; None: not known (any operation not modelled gives that)
+    dtype: Optional[str] = None
 
     @property
     def rank(self) -> Optional[int]:
         return None if self.shape is None else len(self.shape)
+
+
+INTEGER_DTYPES = frozenset({"int64", "int32", "int16", "int8", "uint8"})
+FLOAT_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16"})
+
+
+class _Writes:
+    """In-place writes to tensors seen so far (``t[i] = v``, ``t.add_(1)``, a tensor handed
+    to code not followed): any of them may have changed any array made before it, through
+    a view or an alias the interpreter does not track."""
+
+    count = 0
+
+
+def tensor_written() -> None:
+    _Writes.count += 1
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,12 @@ class ConstTensor(Tensor):
     data: Tuple[Any, ...] = ()
     dtype: str = "float32"  # float32, float64, int64, int32 or bool
     lib: str = "torch"  # "torch" or "numpy": their promotion rules differ
+    written: int = field(default_factory=lambda: _Writes.count, compare=False)  # the writes before it was made
+
+    @property
+    def stale(self) -> bool:
+        """Its values may have been written over since it was made."""
+        return self.written < _Writes.count
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,14 @@ class Parameter:
 @dataclass(frozen=True)
 class TorchRef:
     """A name inside torch, e.g. ``torch.nn.Conv2d`` or ``torch.nn.functional``."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class TorchNames:
+    """``dir(torch.nn.functional)``: only ``name in`` it is answered, and only for a
+    member the interpreter knows torch has (see ``dispatch.torch_has``)."""
 
     qualname: str
 
@@ -267,6 +300,7 @@ class ModuleObj:
     complete: bool = True  # False when __init__ did something we could not follow
     members_known: bool = True  # False when children may be missing at places we do not know
     parameters: Dict[str, Parameter] = field(default_factory=dict)
+    buffers: List[str] = field(default_factory=list)  # register_buffer's names; the tensors are in attrs
 
     def register(self, name: str, value: Any) -> None:
         """``setattr`` on an nn.Module: modules become children, in order."""

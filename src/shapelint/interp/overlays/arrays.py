@@ -109,11 +109,11 @@ def make(values: Sequence[Any], shape: Tuple[int, ...], dtype: str, lib: str) ->
     for d in shape:
         n *= d
     if n > MAX_ELEMS or len(values) != n:
-        return Tensor(shape)
+        return Tensor(shape, dtype=dtype if lib == "torch" else None)
     try:
         data = tuple(cast(v, dtype) for v in values)
     except (Refused, ValueError, TypeError, OverflowError):
-        return Tensor(shape)
+        return Tensor(shape, dtype=dtype if lib == "torch" else None)
     return ConstTensor(shape, data=data, dtype=dtype, lib=lib)
 
 
@@ -352,7 +352,7 @@ def tuple_array(items: List[Any], like: ConstTensor) -> Tensor:
 
 def plain(v: Any) -> Any:
     """A constant array used where values are not followed: just a Tensor of its shape."""
-    return Tensor(v.shape, v.note, v.assumed) if isinstance(v, ConstTensor) else v
+    return Tensor(v.shape, v.note, v.assumed, v.dtype) if isinstance(v, ConstTensor) else v
 
 
 # ---------------------------------------------------------------- dispatch

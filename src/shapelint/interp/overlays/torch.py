@@ -32,7 +32,8 @@ def m_merge(m: Machine, args: List[Any], kwargs: Dict[str, Any], fn: Callable[..
         return Tensor(None)
     res = fn([t.shape for t in items], dim)
     m.fail_result(res, m.current_site, "", *items, label="torch.cat" if fn is cat else "torch.stack")
-    return Tensor(res.shape, "", _assumed(*items) | _after(res))
+    dtypes = {t.dtype for t in items}
+    return Tensor(res.shape, "", _assumed(*items) | _after(res), dtypes.pop() if len(dtypes) == 1 else None)
 
 
 @_builtin
@@ -100,14 +101,14 @@ def _arange(m: Machine, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         bounds = [kwargs["end"]]
     dtype = _dtype(kwargs)
     if not 1 <= len(bounds) <= 3 or not _numbers(*bounds) or dtype is None:
-        return Tensor((None,))
+        return Tensor((None,), dtype=dtype or None)
     start, end, step = (0, bounds[0], 1) if len(bounds) == 1 else (bounds[0], bounds[1], bounds[2] if len(bounds) == 3 else 1)
     if step == 0:
         return Tensor((None,))
     n = max(0, math.ceil((end - start) / step))
     dtype = dtype or ("int64" if all(isinstance(b, int) for b in (start, end, step)) else "float32")
     if n > MAX_ELEMS:
-        return Tensor((n,))
+        return Tensor((n,), dtype=dtype)
     if dtype in ("int64", "int32") and all(isinstance(b, int) for b in (start, step)):
         return make([start + i * step for i in range(n)], (n,), dtype, "torch")
     r = f32 if dtype == "float32" else float
