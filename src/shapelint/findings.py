@@ -70,9 +70,11 @@ The spatial sizes come from, first match wins: `--input Net=4x3x32x32`, a
 size in the file or the project's tests (`Net(in_ch=1)(torch.randn(2, 1, 28, 28))`,
 `summary(model, (1, 3, 224, 224))`, `torch.onnx.export(model, x, ...)`), a
 jaxtyping/torchtyping annotation on `forward`'s input, asserts on its shape at the top
-of `forward`, or an `Input: (N, 1, 28, 28)` line in its docstring. Each stated input is checked on its own, and a finding made at one ends with
-where it comes from: `(input [2, 1, 64, 64] from the call at line 40)`. Without any, the
-check runs only where sizes do not depend on the input.
+of `forward`, or an `Input: (N, 1, 28, 28)` line in its docstring. Each stated input is
+checked on its own, and a finding made at one ends with where it comes from:
+`(input [2, 1, 64, 64] from the call at line 40)`. Without any, the spatial sizes are
+solved for: they start as symbols (`H`, `W`), and a finding is made only where no input
+size at all meets what the model's layers require, naming what fixed the size.
 """
 
 
