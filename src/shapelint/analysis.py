@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
+from .extract.walk import walk
 from .findings import KIND_TO_CODE, Edit, Finding, Fix
 from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
@@ -143,7 +144,7 @@ def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
                 found = True
             return not found
 
-    root.visit(V())
+    walk(root, V())
     return found
 
 
