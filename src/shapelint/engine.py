@@ -76,6 +76,8 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
         return result
     index = index or ProjectIndex()
     info = index.add(Path(filename), source, module) if filename != "<source>" else ModuleInfo(None, source, module, "")
+    if tree is not None:
+        info.read_class_lines(tree)
     lines = source.splitlines()
     declared: Dict[str, Optional[Shape]] = {}
     machine = Machine(index)

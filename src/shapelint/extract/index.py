@@ -107,16 +107,21 @@ class ModuleInfo:
         file's code again, which a clean run should not pay for.
         """
         if self._class_lines is None:
-            self._class_lines = {}
             try:
                 tree = ast.parse(self.source)
             except (SyntaxError, ValueError):
                 tree = ast.Module(body=[], type_ignores=[])
-            for stmt in tree.body:
-                if isinstance(stmt, ast.ClassDef):
-                    first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
-                    self._class_lines[stmt.name] = (stmt.lineno, first)
+            self.read_class_lines(tree)
+        assert self._class_lines is not None
         return self._class_lines.get(name, (1, 1))
+
+    def read_class_lines(self, tree: ast.Module) -> None:
+        """Take the class lines from Python's tree of this file (when the caller has it: one parse less)."""
+        self._class_lines = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ClassDef):
+                first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
+                self._class_lines[stmt.name] = (stmt.lineno, first)
 
     def _collect(self) -> None:
         for stmt in self.module.body:

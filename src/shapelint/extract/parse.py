@@ -54,15 +54,24 @@ def python_tree(source: str, filename: str = "<source>") -> ast.Module:
 
 
 def nesting(tree: ast.AST) -> int:
-    """The depth of a syntax tree (iteratively: the tree may be deeper than the stack)."""
+    """The depth of a syntax tree (iteratively: the tree may be deeper than the stack;
+    by fields rather than ``ast.iter_child_nodes``, a generator per node: twice as fast)."""
     deepest = 0
     stack = [(tree, 0)]
-    children = ast.iter_child_nodes
+    pop, push, node_type = stack.pop, stack.append, ast.AST
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         if depth > deepest:
             deepest = depth
-        stack.extend((child, depth + 1) for child in children(node))
+        depth += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, node_type):
+                        push((item, depth))
+            elif isinstance(value, node_type):
+                push((value, depth))
     return deepest
 
 
