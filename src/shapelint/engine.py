@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import time
@@ -75,6 +76,15 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
         result.warnings.append(f"{filename}: not analysed: {e}")
         return result
     index = index or ProjectIndex()
+    outer, index.deadline = index.deadline, started + FILE_SECONDS  # imported modules are parsed within the file's time
+    try:
+        _analyse(result, filename, source, module, tree, index, inputs, defaults, started)
+    finally:
+        index.deadline = outer
+    return result
+
+
+def _analyse(result: FileResult, filename: str, source: str, module: cst.Module, tree: Optional[ast.Module], index: ProjectIndex, inputs: InputSpecs, defaults: InputSpecs, started: float) -> None:
     info = index.add(Path(filename), source, module) if filename != "<source>" else ModuleInfo(None, source, module, "")
     if tree is not None:
         info.read_class_lines(tree)
@@ -94,7 +104,6 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
                 result.findings.append(f)
     result.findings = unsuppressed(result.findings, source)
     result.findings.sort(key=Finding.sort_key)
-    return result
 
 
 def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str], info: ModuleInfo, inputs: InputSpecs, defaults: InputSpecs, warnings: List[str]) -> Optional[Shape]:

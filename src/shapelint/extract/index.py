@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -15,7 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..extract.imports import dotted
-from .parse import NotAnalysed, libcst_tree, read_source
+from .parse import PARSE_SECONDS_PER_BYTE, Budget, NotAnalysed, libcst_tree, read_source
 
 
 def package_of(path: Path) -> Tuple[Path, str]:
@@ -251,6 +252,9 @@ class ProjectIndex:
         self._by_name: Dict[str, Optional[ModuleInfo]] = {}
         self._star: Dict[Tuple[int, str], Optional[ModuleInfo]] = {}
         self.memo: Dict[str, object] = {}  # per-run caches of library overlays (e.g. timm's registry)
+        # time.monotonic() past which a module not parsed yet is not parsed for this file
+        # (Budget): a parse cannot be interrupted, and an import chain can reach hundreds
+        self.deadline: Optional[float] = None
 
     def add_root(self, root: Path) -> None:
         root = root.resolve()
@@ -268,6 +272,8 @@ class ProjectIndex:
             return self._by_path[key]
         try:
             text = source if source is not None else read_source(key)
+            if self.deadline is not None and time.monotonic() + len(text) * PARSE_SECONDS_PER_BYTE > self.deadline:
+                raise Budget()  # not remembered: the next file, with time left, parses it
             return self.add(path, text, libcst_tree(text), library)
         except (OSError, UnicodeError, NotAnalysed):
             self._by_path[key] = None
@@ -374,13 +380,17 @@ class ProjectIndex:
             return self._star[key]
         self._star[key] = None  # a cycle of star imports adds nothing
         found = None
-        for star in reversed(info.stars):
-            if not self._may_export(star, name):
-                continue
-            other = self.module(star)
-            if other is not None and self.star_binds(other, name):
-                found = other
-                break
+        try:
+            for star in reversed(info.stars):
+                if not self._may_export(star, name):
+                    continue
+                other = self.module(star)
+                if other is not None and self.star_binds(other, name):
+                    found = other
+                    break
+        except Budget:
+            del self._star[key]  # not an answer: a file with time left asks again
+            raise
         self._star[key] = found
         return found
 
