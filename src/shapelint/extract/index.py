@@ -255,6 +255,7 @@ class ProjectIndex:
         # time.monotonic() past which a module not parsed yet is not parsed for this file
         # (Budget): a parse cannot be interrupted, and an import chain can reach hundreds
         self.deadline: Optional[float] = None
+        self.parsed_bytes = 0  # source held as trees (about 55 bytes of memory each): what a worker lets go past a limit
 
     def add_root(self, root: Path) -> None:
         root = root.resolve()
@@ -290,6 +291,7 @@ class ProjectIndex:
             self.add_root(root)
         info = ModuleInfo(path, source, module, name)
         info.library = library
+        self.parsed_bytes += len(source)
         self._by_path[key] = info
         if info.name:
             self._by_name.setdefault(info.name, info)
