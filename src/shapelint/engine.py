@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +14,12 @@ import libcst as cst
 from .analysis import Trace, analyse, model_classes
 from .declare import source_declaration
 from .extract.index import ModuleInfo, ProjectIndex
+from .extract.prefilter import prefilter
 from .extract.parse import NotAnalysed, libcst_tree, newer_syntax, python_tree, read_source
 from .findings import Finding
 from .noqa import unsuppressed
 from .interp.machine import Machine
 from .layers import Shape
-
-_CLASS = re.compile(r"^[ \t]*class\s", re.MULTILINE)
 
 
 # Wall time one file's analysis may take (its own parse included) before what it has not
@@ -68,14 +66,14 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     except (RecursionError, MemoryError):  # valid, but too deep for Python's own parser
         result.warnings.append(f"{filename}: not analysed: too deeply nested for Python's parser")
         return result
-    if "torch" not in source or not _CLASS.search(source):  # no model can be defined here
-        return result
+    index = index or ProjectIndex()
+    if not prefilter(index).may_define_module(Path(filename) if filename != "<source>" else None, source, tree):
+        return result  # no model can be defined here: not given to libcst
     try:
         module = module or libcst_tree(source, tree)
     except NotAnalysed as e:
         result.warnings.append(f"{filename}: not analysed: {e}")
         return result
-    index = index or ProjectIndex()
     outer, index.deadline = index.deadline, started + FILE_SECONDS  # imported modules are parsed within the file's time
     try:
         _analyse(result, filename, source, module, tree, index, inputs, defaults, started)
