@@ -94,7 +94,7 @@ def check_one(job: Job, lazy: "_LazyIndex", cache: Optional[Cache]) -> Outcome:
 
 
 _WORKER: Dict[str, Any] = {}
-INDEX_BYTES = int(os.environ.get("SHAPELINT_INDEX_BYTES", str(4 * 2**20)))
+INDEX_BYTES = int(os.environ.get("SHAPELINT_INDEX_BYTES", str(6 * 2**20)))
 
 
 def _init(library_roots: List[Path], cache_folder: Optional[Path], settings: Any) -> None:
@@ -106,14 +106,17 @@ def _init(library_roots: List[Path], cache_folder: Optional[Path], settings: Any
 def settle(lazy: _LazyIndex) -> None:
     """Between two files of a worker: what stays (the index) is kept out of the collector's
     walks (they cost a quarter of a run on transformers), and the index is let go when it
-    holds more than ``INDEX_BYTES`` of source (its trees take about 55 times that: 1.4 GB
-    per worker over transformers otherwise); the next files parse again what they need."""
+    holds more than ``INDEX_BYTES`` of source (its trees take about 45 times that: 1.4 GB
+    per worker over transformers otherwise); the next files parse again what they need.
+    A collection after every file (so that no garbage is frozen) cost more than the one
+    after each release."""
     index = lazy.index
     if index is not None and index.parsed_bytes > INDEX_BYTES:
         lazy.index = None
+        index.release()  # the trees go now, by reference counting: the walk below is short
         del index
-        gc.unfreeze()  # frozen objects are never collected: the index's cycles (and any
-        gc.collect()  # garbage frozen with it) are collected now
+        gc.unfreeze()  # frozen objects are never collected: the cycles of garbage frozen
+        gc.collect()  # with the index are collected now
     gc.freeze()
 
 

@@ -30,6 +30,7 @@ def package_of(path: Path) -> Tuple[Path, str]:
     return folder, ".".join(parts)
 
 
+_EMPTY = cst.Module(body=[])  # what a released module's tree becomes
 _STAR = re.compile(r"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+\*", re.MULTILINE)
 
 
@@ -256,6 +257,23 @@ class ProjectIndex:
         # (Budget): a parse cannot be interrupted, and an import chain can reach hundreds
         self.deadline: Optional[float] = None
         self.parsed_bytes = 0  # source held as trees (about 55 bytes of memory each): what a worker lets go past a limit
+
+    def release(self) -> None:
+        """Let go of every parsed module: the trees, and what the interpreter cached on them.
+        Cleared in place, so that a tree some leftover value still reaches (a frozen cycle
+        of garbage) is freed now by reference counting, without a walk of the collector."""
+        for info in list(self._by_path.values()) + list(self._by_name.values()):
+            if info is not None:
+                info.globals.clear()
+                info.scans.clear()
+                info.defs.clear()
+                info._positions = None
+                info.module = _EMPTY
+        self._by_path.clear()
+        self._by_name.clear()
+        self._star.clear()
+        self.memo.clear()
+        self.parsed_bytes = 0
 
     def add_root(self, root: Path) -> None:
         root = root.resolve()
