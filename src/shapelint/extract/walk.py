@@ -11,6 +11,7 @@ looks at them, and they are most of a tree's nodes.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import libcst as cst
 
@@ -47,20 +48,30 @@ def _order(node: cst.CSTNode, present: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(present, key=position))
 
 
+# Fields that hold only tokens and whitespace, by name: not read at all.
+_SKIPPED = {"lpar", "rpar", "leading_lines", "lines_after_decorators", "comma", "semicolon"}
+
+
+def _fields(t: type) -> tuple[str, ...]:
+    names = tuple(f.name for f in dataclasses.fields(t) if f.name not in _SKIPPED and not f.name.startswith("whitespace"))
+    _FIELDS[t] = names
+    return names
+
+
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The node's children that are statements, expressions and their parts, in source order."""
     t = type(node)
-    names = _FIELDS.get(t)
-    if names is None:
-        names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t))
+    names = _FIELDS.get(t) or _fields(t)
+    kinds = _KIND
     values: dict[str, list[cst.CSTNode]] = {}
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, (list, tuple)):
-            items = [v for v in value if _kind(type(v)) == _NODE]
+        vt = type(value)
+        if vt is tuple or vt is list:
+            items = [v for v in value if (kinds.get(type(v)) if type(v) in kinds else _kind(type(v))) == _NODE]
             if items:
                 values[name] = items
-        elif _kind(type(value)) == _NODE:
+        elif (kinds.get(vt) if vt in kinds else _kind(vt)) == _NODE:
             values[name] = [value]
     if len(values) > 1:
         present = tuple(values)
@@ -75,10 +86,22 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``node.visit(visitor)`` for a visitor that only reads and only looks at statements
     and expressions (``visit_*`` returning False skips the children; no ``leave_*``)."""
     stack = [node]
-    on_visit = visitor.on_visit
+    if type(visitor).on_visit is not cst.CSTVisitor.on_visit:  # its own dispatch
+        on_visit = visitor.on_visit
+        while stack:
+            current = stack.pop()
+            if on_visit(current):
+                stack.extend(reversed(children(current)))
+        return
+    methods: dict[type, Any] = {}  # as CSTVisitor.on_visit finds them, once per node type
     while stack:
         current = stack.pop()
-        if on_visit(current):
+        t = type(current)
+        if t in methods:
+            method = methods[t]
+        else:
+            method = methods[t] = getattr(visitor, f"visit_{t.__name__}", None)
+        if method is None or method(current) is not False:
             stack.extend(reversed(children(current)))
 
 
