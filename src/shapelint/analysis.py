@@ -185,6 +185,6 @@ def to_finding(failure: Failure, site: Site, note: object, call: Optional[Site])
 
 def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None) -> List[Trace]:
     """Traces for the module classes of one file (``only``: just that class); past
-    ``deadline`` (time.monotonic()) each model gives up to unknown."""
+    ``deadline`` (time.process_time(): CPU time) each model gives up to unknown."""
     classes = model_classes(info, Machine(index))
     return [run_model(index, cls, inputs.get(cls.name), training, deadline) for cls in classes if only is None or cls.name == only]

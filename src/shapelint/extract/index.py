@@ -253,7 +253,7 @@ class ProjectIndex:
         self._by_name: Dict[str, Optional[ModuleInfo]] = {}
         self._star: Dict[Tuple[int, str], Optional[ModuleInfo]] = {}
         self.memo: Dict[str, object] = {}  # per-run caches of library overlays (e.g. timm's registry)
-        # time.monotonic() past which a module not parsed yet is not parsed for this file
+        # time.process_time() past which a module not parsed yet is not parsed for this file
         # (Budget): a parse cannot be interrupted, and an import chain can reach hundreds
         self.deadline: Optional[float] = None
         self.parsed_bytes = 0  # source held as trees (about 55 bytes of memory each): what a worker lets go past a limit
@@ -291,7 +291,7 @@ class ProjectIndex:
             return self._by_path[key]
         try:
             text = source if source is not None else read_source(key)
-            if self.deadline is not None and time.monotonic() + len(text) * PARSE_SECONDS_PER_BYTE > self.deadline:
+            if self.deadline is not None and time.process_time() + len(text) * PARSE_SECONDS_PER_BYTE > self.deadline:
                 raise Budget()  # not remembered: the next file, with time left, parses it
             return self.add(path, text, libcst_tree(text), library)
         except (OSError, UnicodeError, NotAnalysed):
