@@ -1,5 +1,6 @@
 """Blocks and helpers imported from other files of the same project, checked against torch."""
 
+import gc
 import importlib
 import sys
 import textwrap
@@ -125,3 +126,41 @@ def test_a_wrong_argument_to_an_imported_block_is_reported_at_the_call(project):
     model = _torch_model(root)
     with pytest.raises(RuntimeError, match="expected input.* to have 32 channels, but got 16 channels"):
         model(torch.zeros(2, 3, 32, 32))
+
+
+def test_an_import_not_parsed_in_the_files_time_stays_unknown_and_is_parsed_later(project, monkeypatch):
+    """The file's time bounds the parse of what it imports (a parse cannot be interrupted):
+    past it, the model gives up to unknown, and the module is not remembered as missing."""
+    import shapelint.engine as engine
+
+    root = project(32)  # the bug is inside the imported block: found only by reading blocks.py
+    path = root / "proj" / "model.py"
+    index = ProjectIndex()
+    monkeypatch.setattr(engine, "FILE_SECONDS", -1.0)  # the file's time is up before any import is parsed
+    result = check_path(path, (), index)
+    assert result.findings == [] and result.errors == []
+    assert all(not t.complete for t in result.traces) and not any(t.error for t in result.traces)
+    assert index.deadline is None  # the deadline was the file's only
+    monkeypatch.setattr(engine, "FILE_SECONDS", 60.0)
+    assert [f.code for f in check_path(path, (), index).findings] == ["SHP002"]  # same index: now parsed
+
+
+def test_a_released_index_parses_again_what_the_next_file_needs(project, monkeypatch):
+    """A worker lets its index go past a size (memory stays bounded): the findings stay the same."""
+    import shapelint.run as run
+    from shapelint.run import Job, _LazyIndex, check_one, settle
+
+    root = project(32)
+    path = root / "proj" / "model.py"
+    lazy = _LazyIndex([])
+    first = check_one(Job(path, (), ()), lazy, None)
+    assert lazy.index is not None and lazy.index.parsed_bytes > 0
+    monkeypatch.setattr(run, "INDEX_BYTES", 0)
+    try:
+        settle(lazy)
+    finally:
+        gc.unfreeze()  # settle freezes what a worker keeps: not the test process's objects
+    assert lazy.index is None
+    again = check_one(Job(path, (), ()), lazy, None)
+    assert [(f.code, f.row, f.message) for f in again.findings] == [(f.code, f.row, f.message) for f in first.findings]
+    assert [f.code for f in again.findings] == ["SHP002"]

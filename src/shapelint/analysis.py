@@ -14,6 +14,7 @@ import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
 from .extract.stated import StatedInput
+from .extract.walk import walk
 from .findings import KIND_TO_CODE, Edit, Finding, Fix, Related
 from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
@@ -229,7 +230,7 @@ def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
                 found = True
             return not found
 
-    root.visit(V())
+    walk(root, V())
     return found
 
 
@@ -283,8 +284,8 @@ def fmt_dims(shape: Shape) -> str:
 
 def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None, stated: Optional[Dict[str, List[StatedInput]]] = None) -> List[Trace]:
     """Traces for the module classes of one file (``only``: just that class); past
-    ``deadline`` (time.monotonic()) each model gives up to unknown.  A class with no
-    input in ``inputs`` runs once for each input ``stated`` gives it (or once without)."""
+    ``deadline`` (time.process_time(): CPU time) each model gives up to unknown.  A class
+    with no input in ``inputs`` runs once for each input ``stated`` gives it (or once without)."""
     classes = model_classes(info, Machine(index))
     traces = []
     for cls in classes:

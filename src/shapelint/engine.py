@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import ast
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,17 +16,17 @@ from .cache import project_root
 from .declare import source_declaration
 from .extract.stated import StatedInput, class_key, stated_inputs
 from .extract.index import ModuleInfo, ProjectIndex
+from .extract.prefilter import prefilter
 from .extract.parse import NotAnalysed, libcst_tree, newer_syntax, python_tree, read_source
 from .findings import Finding
 from .noqa import unsuppressed
 from .interp.machine import Machine
 from .layers import Shape
 
-_CLASS = re.compile(r"^[ \t]*class\s", re.MULTILINE)
 
-
-# Wall time one file's analysis may take (its own parse included) before what it has not
-# followed stays unknown: a linter in CI must not spin on one odd file.
+# CPU time one file's analysis may take (its own parse included) before what it has not
+# followed stays unknown: a linter in CI must not spin on one odd file.  CPU, not wall
+# time: on a loaded machine (CI runners, other jobs) the findings stay the same.
 FILE_SECONDS = float(os.environ.get("SHAPELINT_FILE_SECONDS", "2.5"))
 
 # --input specs: (target, dims); target is "Class" or "path::Class"
@@ -55,7 +55,7 @@ def _matches(target: str, filename: str, cls: str) -> bool:
 def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None, defaults: InputSpecs = ()) -> FileResult:
     """``inputs`` (the command line's) win over the source's declarations, which win over
     ``defaults`` (the configuration's)."""
-    started = time.monotonic()
+    started = time.process_time()
     result = FileResult(filename)
     module: Optional[cst.Module] = None
     tree = None
@@ -71,15 +71,26 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     except (RecursionError, MemoryError):  # valid, but too deep for Python's own parser
         result.warnings.append(f"{filename}: not analysed: too deeply nested for Python's parser")
         return result
-    if "torch" not in source or not _CLASS.search(source):  # no model can be defined here
-        return result
+    index = index or ProjectIndex()
+    if not prefilter(index).may_define_module(Path(filename) if filename != "<source>" else None, source, tree):
+        return result  # no model can be defined here: not given to libcst
     try:
         module = module or libcst_tree(source, tree)
     except NotAnalysed as e:
         result.warnings.append(f"{filename}: not analysed: {e}")
         return result
-    index = index or ProjectIndex()
+    outer, index.deadline = index.deadline, started + FILE_SECONDS  # imported modules are parsed within the file's time
+    try:
+        _analyse(result, filename, source, module, tree, index, inputs, defaults, started)
+    finally:
+        index.deadline = outer
+    return result
+
+
+def _analyse(result: FileResult, filename: str, source: str, module: cst.Module, tree: Optional[ast.Module], index: ProjectIndex, inputs: InputSpecs, defaults: InputSpecs, started: float) -> None:
     info = index.add(Path(filename), source, module) if filename != "<source>" else ModuleInfo(None, source, module, "")
+    if tree is not None:
+        info.read_class_lines(tree)
     lines = source.splitlines()
     declared: Dict[str, Optional[Shape]] = {}
     machine = Machine(index)
@@ -103,7 +114,6 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
                 result.findings.append(f)
     result.findings = _unsuppressed(result.findings, filename, source, index)
     result.findings.sort(key=Finding.sort_key)
-    return result
 
 
 def _unsuppressed(findings: List[Finding], filename: str, source: str, index: ProjectIndex) -> List[Finding]:

@@ -69,7 +69,7 @@ class Solver:
         self._masks: Dict[Condition, int] = {}
 
     def _tick(self) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
+        if self.deadline is not None and time.process_time() > self.deadline:
             raise _Timeout()
 
     # --- searching the box ------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -15,7 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..extract.imports import dotted
-from .parse import NotAnalysed, libcst_tree, read_source
+from .parse import PARSE_SECONDS_PER_BYTE, Budget, NotAnalysed, libcst_tree, read_source
 
 
 def package_of(path: Path) -> Tuple[Path, str]:
@@ -29,6 +30,7 @@ def package_of(path: Path) -> Tuple[Path, str]:
     return folder, ".".join(parts)
 
 
+_EMPTY = cst.Module(body=[])  # what a released module's tree becomes
 _STAR = re.compile(r"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+\*", re.MULTILINE)
 
 
@@ -107,16 +109,21 @@ class ModuleInfo:
         file's code again, which a clean run should not pay for.
         """
         if self._class_lines is None:
-            self._class_lines = {}
             try:
                 tree = ast.parse(self.source)
             except (SyntaxError, ValueError):
                 tree = ast.Module(body=[], type_ignores=[])
-            for stmt in tree.body:
-                if isinstance(stmt, ast.ClassDef):
-                    first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
-                    self._class_lines[stmt.name] = (stmt.lineno, first)
+            self.read_class_lines(tree)
+        assert self._class_lines is not None
         return self._class_lines.get(name, (1, 1))
+
+    def read_class_lines(self, tree: ast.Module) -> None:
+        """Take the class lines from Python's tree of this file (when the caller has it: one parse less)."""
+        self._class_lines = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ClassDef):
+                first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
+                self._class_lines[stmt.name] = (stmt.lineno, first)
 
     def _collect(self) -> None:
         for stmt in self.module.body:
@@ -246,6 +253,27 @@ class ProjectIndex:
         self._by_name: Dict[str, Optional[ModuleInfo]] = {}
         self._star: Dict[Tuple[int, str], Optional[ModuleInfo]] = {}
         self.memo: Dict[str, object] = {}  # per-run caches of library overlays (e.g. timm's registry)
+        # time.process_time() past which a module not parsed yet is not parsed for this file
+        # (Budget): a parse cannot be interrupted, and an import chain can reach hundreds
+        self.deadline: Optional[float] = None
+        self.parsed_bytes = 0  # source held as trees (about 55 bytes of memory each): what a worker lets go past a limit
+
+    def release(self) -> None:
+        """Let go of every parsed module: the trees, and what the interpreter cached on them.
+        Cleared in place, so that a tree some leftover value still reaches (a frozen cycle
+        of garbage) is freed now by reference counting, without a walk of the collector."""
+        for info in list(self._by_path.values()) + list(self._by_name.values()):
+            if info is not None:
+                info.globals.clear()
+                info.scans.clear()
+                info.defs.clear()
+                info._positions = None
+                info.module = _EMPTY
+        self._by_path.clear()
+        self._by_name.clear()
+        self._star.clear()
+        self.memo.clear()
+        self.parsed_bytes = 0
 
     def add_root(self, root: Path) -> None:
         root = root.resolve()
@@ -263,6 +291,8 @@ class ProjectIndex:
             return self._by_path[key]
         try:
             text = source if source is not None else read_source(key)
+            if self.deadline is not None and time.process_time() + len(text) * PARSE_SECONDS_PER_BYTE > self.deadline:
+                raise Budget()  # not remembered: the next file, with time left, parses it
             return self.add(path, text, libcst_tree(text), library)
         except (OSError, UnicodeError, NotAnalysed):
             self._by_path[key] = None
@@ -283,6 +313,7 @@ class ProjectIndex:
             self.add_root(root)
         info = ModuleInfo(path, source, module, name)
         info.library = library
+        self.parsed_bytes += len(source)
         self._by_path[key] = info
         if info.name:
             self._by_name.setdefault(info.name, info)
@@ -393,13 +424,17 @@ class ProjectIndex:
             return self._star[key]
         self._star[key] = None  # a cycle of star imports adds nothing
         found = None
-        for star in reversed(info.stars):
-            if not self._may_export(star, name):
-                continue
-            other = self.module(star)
-            if other is not None and self.star_binds(other, name):
-                found = other
-                break
+        try:
+            for star in reversed(info.stars):
+                if not self._may_export(star, name):
+                    continue
+                other = self.module(star)
+                if other is not None and self.star_binds(other, name):
+                    found = other
+                    break
+        except Budget:
+            del self._star[key]  # not an answer: a file with time left asks again
+            raise
         self._star[key] = found
         return found
 

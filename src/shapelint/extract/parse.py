@@ -29,6 +29,17 @@ class NotAnalysed(Exception):
     """The file is valid but is not read (too big, too deep): the reason, for a warning."""
 
 
+class Budget(Exception):
+    """The file's budget (steps or wall time) ran out: the analysis stops, keeping what it
+    found so far; what it had not followed stays unknown.  Raised by the interpreter, and by
+    the index before a parse of an imported module that would end past the deadline."""
+
+
+# libcst's parse of real code costs about 3 µs per byte on this kind of machine (a
+# 280 kB module: 0.85 s): what a parse will take is known before it starts, not after.
+PARSE_SECONDS_PER_BYTE = 3e-6
+
+
 def read_source(path: Path) -> str:
     """The file's text as Python decodes it: a BOM or a ``coding:`` line is honoured.
 
@@ -54,15 +65,24 @@ def python_tree(source: str, filename: str = "<source>") -> ast.Module:
 
 
 def nesting(tree: ast.AST) -> int:
-    """The depth of a syntax tree (iteratively: the tree may be deeper than the stack)."""
+    """The depth of a syntax tree (iteratively: the tree may be deeper than the stack;
+    by fields rather than ``ast.iter_child_nodes``, a generator per node: twice as fast)."""
     deepest = 0
     stack = [(tree, 0)]
-    children = ast.iter_child_nodes
+    pop, push, node_type = stack.pop, stack.append, ast.AST
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         if depth > deepest:
             deepest = depth
-        stack.extend((child, depth + 1) for child in children(node))
+        depth += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, node_type):
+                        push((item, depth))
+            elif isinstance(value, node_type):
+                push((value, depth))
     return deepest
 
 

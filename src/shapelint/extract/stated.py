@@ -25,7 +25,7 @@ from .index import ModuleInfo, ProjectIndex
 MAX_PER_CLASS = 4  # stated inputs checked per class: each is a full run of the model
 MAX_TEST_FILES = 20  # test files read per project, after a text filter
 MAX_TEST_LISTED = 400  # files listed under the test folders before giving up on the rest
-TEST_SECONDS = 1.0  # wall time for reading a project's tests, once per run
+TEST_SECONDS = 1.0  # CPU time for reading a project's tests, once per run
 
 # functions that take (model, input): the index of the input argument and its keyword
 _TAKES_INPUT = {
@@ -180,7 +180,7 @@ class Reader:
                 self.block(info.module.body, env, top=True)
             instances = {k for k, v in env.items() if isinstance(v, _Instance)}
             for fn, text in zip(_functions(info.module), fn_texts):
-                if time.monotonic() > self.deadline:
+                if time.process_time() > self.deadline:
                     return
                 if not _mentions(text, self.names | instances):
                     continue
@@ -630,17 +630,17 @@ def stated_inputs(index: ProjectIndex, info: ModuleInfo, classes: Sequence[Any],
     for cls in classes:
         for item in forward_statements(index, cls):
             found.add(class_key(cls.info, cls.name), item)
-    Reader(index, targets, found, "", min(deadline, time.monotonic() + TEST_SECONDS)).read(info, tree)
+    Reader(index, targets, found, "", min(deadline, time.process_time() + TEST_SECONDS)).read(info, tree)
     read: List[str] = []
-    if root is not None and info.path is not None and time.monotonic() < deadline:
+    if root is not None and info.path is not None and time.process_time() < deadline:
         # a test reaches the class through its module or its package (a re-export)
         modules = [info.path.stem, info.path.parent.name] if info.path.stem != "__init__" else [info.path.parent.name]
-        budget_end = min(deadline, time.monotonic() + TEST_SECONDS)
+        budget_end = min(deadline, time.process_time() + TEST_SECONDS)
         files = test_files(root)
         read = [str(f) for f in files] + [str(d) for d in (root / "tests", root / "test", root) if d.is_dir()]
         parsed = 0
         for path in files:
-            if parsed >= MAX_TEST_FILES or time.monotonic() > budget_end:
+            if parsed >= MAX_TEST_FILES or time.process_time() > budget_end:
                 break
             if path.resolve() == info.path.resolve():
                 continue

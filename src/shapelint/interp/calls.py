@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from ..extract.walk import walk
 from ..layers import UNKNOWN, lookup
 from .builtins import python_method
 from .classes import CONTAINER_QUALNAMES
@@ -43,7 +44,7 @@ def _yields(node: cst.FunctionDef) -> bool:
         def visit_Yield(self, inner: cst.Yield) -> None:
             found.append(inner)
 
-    node.visit(V())
+    walk(node, V())
     return bool(found)
 
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tup
 import libcst as cst
 
 from ..extract.index import ModuleInfo
+from ..extract.parse import Budget as Budget  # the interpreter raises it; the index too, before a late parse
 from ..layers import UNKNOWN, Failure, Result
 from ..layers.core import Condition, is_int
 from .values import BoundMethod, ClassRef, EnumMember, FuncRef, Instance, ModuleObj, Partial, Site, Tensor, TorchRef
@@ -21,10 +22,6 @@ MAX_LOOP = 4096
 MAX_WIDTH = 4  # digits of a field width or precision in a format spec (at most 9999)
 MAX_FORMAT = 512  # characters of a format string
 _WIDE = re.compile(r"\d{%d,}" % (MAX_WIDTH + 1))
-
-
-class Budget(Exception):
-    """The step budget ran out: the analysis stops, keeping what it found so far."""
 
 
 class _Return(Exception):

@@ -141,35 +141,37 @@ class Expressions:
             self.doubts += 1
         return value
 
-    def eval_known(self, node: cst.BaseExpression, frame: Frame) -> Any:
+    def eval_known(self, expr: cst.BaseExpression, frame: Frame) -> Any:
         self.tick()
-        if isinstance(node, cst.Name):
+        node: Any = expr
+        t = type(node)  # exact types: libcst's classes are ABCs, and isinstance on them is slow
+        if t is cst.Name:
             return self.lookup_name(node.value, frame)
-        if isinstance(node, cst.Integer):
+        if t is cst.Integer:
             return int(node.value.replace("_", ""), 0)
-        if isinstance(node, cst.Float):
+        if t is cst.Float:
             return float(node.value.replace("_", ""))
-        if isinstance(node, cst.Imaginary):
+        if t is cst.Imaginary:
             return UNKNOWN
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        if t in (cst.SimpleString, cst.ConcatenatedString):
             return self.string(node)
-        if isinstance(node, cst.FormattedString):
+        if t is cst.FormattedString:
             return self.fstring(node, frame)
-        if isinstance(node, cst.Attribute):
+        if t is cst.Attribute:
             return self.getattr(self.eval(node.value, frame), node.attr.value)
-        if isinstance(node, cst.Call):
+        if t is cst.Call:
             return self.eval_call(node, frame)
-        if isinstance(node, cst.Subscript):
+        if t is cst.Subscript:
             return self.subscript(node, frame)
-        if isinstance(node, cst.BinaryOperation):
+        if t is cst.BinaryOperation:
             return self.binop(node.operator, self.eval(node.left, frame), self.eval(node.right, frame), Site(frame.info, node))
-        if isinstance(node, cst.UnaryOperation):
+        if t is cst.UnaryOperation:
             return self.unary(node, frame)
-        if isinstance(node, cst.BooleanOperation):
+        if t is cst.BooleanOperation:
             return self.boolop(node, frame)
-        if isinstance(node, cst.Comparison):
+        if t is cst.Comparison:
             return self.compare(node, frame)
-        if isinstance(node, cst.IfExp):
+        if t is cst.IfExp:
             cond = _truth(self.eval(node.test, frame))
             if cond is None:  # both, and what fails in one only if it fails in both (as an if)
                 training = self.training_test(node.test, frame)
@@ -182,7 +184,7 @@ class Expressions:
                     self.reporter.release(held_body + held_else)
                 return merge_values([body, orelse])
             return self.eval(node.body if cond else node.orelse, frame)
-        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        if t in (cst.Tuple, cst.List, cst.Set):
             items: List[Any] = []
             for el in node.elements:
                 if isinstance(el, cst.StarredElement):
@@ -192,10 +194,10 @@ class Expressions:
                     items.extend(inner)
                 else:
                     items.append(self.eval(el.value, frame))
-            if isinstance(node, cst.Tuple):
+            if t is cst.Tuple:
                 return tuple(items)
-            return items if isinstance(node, cst.List) else _set_items(items)
-        if isinstance(node, cst.Dict):
+            return items if t is cst.List else _set_items(items)
+        if t is cst.Dict:
             out: Dict[Any, Any] = {}
             entry: Any
             for entry in node.elements:
@@ -211,11 +213,11 @@ class Expressions:
                     return UNKNOWN
                 out[key] = self.eval(el.value, frame)
             return out
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+        if t in (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp):
             return self.comprehension(node, frame)
-        if isinstance(node, cst.Lambda):
+        if t is cst.Lambda:
             return LambdaRef(frame.info, node, frame.env)
-        if isinstance(node, cst.NamedExpr):
+        if t is cst.NamedExpr:
             value = self.eval(node.value, frame)
             self.assign(node.target, value, frame, None)
             return value

@@ -67,7 +67,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
 
     def __init__(self, index: ProjectIndex, reporter: Optional[Reporter] = None, training: Optional[bool] = None, deadline: Optional[float] = None) -> None:
         self.index = index
-        self.deadline = deadline  # time.monotonic() past which the analysis gives up (Budget)
+        self.deadline = deadline  # time.process_time() past which the analysis gives up (Budget)
         self.training = UNKNOWN if training is None else training  # a module's ``self.training``
         self.reporter = reporter or Reporter()
         self.reporter.anchor = self._anchor
@@ -111,7 +111,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise Budget()
-        if not self.steps & 1023 and self.deadline is not None and time.monotonic() > self.deadline:
+        if not self.steps & 1023 and self.deadline is not None and time.process_time() > self.deadline:
             raise Budget()  # the file's time is up: what is not followed stays unknown
 
     # ------------------------------------------------------------------ names

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Tuple, c
 
 import libcst as cst
 
+from ..extract.walk import walk
 from ..layers import UNKNOWN
 from .classes import _is_accessor
 from .common import _AUG, MAX_DEPTH, ArgSites, Frame
@@ -95,7 +96,7 @@ def _bound_names(stmt: cst.CSTNode) -> List[str]:
         def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
             bind(node.asname.name if node.asname is not None else node.name)
 
-    stmt.visit(V())
+    walk(stmt, V())
     return names
 
 

@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import libcst as cst
 
 from ..extract.index import ModuleInfo
+from ..extract.walk import walk
 from ..layers import UNKNOWN, Failure
 from ..layers.core import ASSERT, is_int
 from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
@@ -45,7 +46,7 @@ def _pure(node: cst.CSTNode) -> bool:
             self.ok = self.ok and name in _PURE_METHODS
 
     v = V()
-    node.visit(v)
+    walk(node, v)
     return v.ok
 
 
@@ -70,7 +71,7 @@ def _mutated(stmt: cst.CSTNode) -> List[str]:
             if isinstance(node.target, cst.Subscript) and isinstance(node.target.value, cst.Name):
                 names.append(node.target.value.value)
 
-    stmt.visit(V())
+    walk(stmt, V())
     return [n for n in names if n != "self"]
 
 
@@ -94,7 +95,7 @@ def _jumps(stmt: cst.CSTNode) -> bool:
         def visit_Continue(self, node: cst.Continue) -> None:
             found.append(node)
 
-    stmt.visit(V())
+    walk(stmt, V())
     return bool(found)
 
 
@@ -159,7 +160,7 @@ def _changes(stmt: cst.CSTNode) -> Tuple[Any, ...]:
         def visit_Lambda(self, node: cst.Lambda) -> bool:
             return False
 
-    stmt.visit(V())
+    walk(stmt, V())
     return (stmt, assigned, changed, names, attrs, bool(returns), mutated)
 
 
@@ -319,7 +320,7 @@ class Statements:
             def visit_Return(self, node: cst.Return) -> None:
                 returns.append(node)
 
-        own.visit(V())
+        walk(own, V())
         return bool(returns) and all(r.value is not None and isinstance(r.value, _NOT_MODULES + (cst.Name,)) and not (isinstance(r.value, cst.Name) and r.value.value not in ("True", "False", "None")) for r in returns)
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
