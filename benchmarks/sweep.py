@@ -140,13 +140,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         peaks[r["worker"]] = max(peaks.get(r["worker"], 0.0), r["max_rss_mb"])
     print(f"garbage collector: {collector:.1f} s of the workers' {busy:.1f} s CPU ({100 * collector / max(busy, 1e-9):.1f}%)")
     print(f"peak RSS per worker: {', '.join(f'{m:.0f} MB' for m in sorted(peaks.values(), reverse=True))}")
+    # one bug reached from several checked files is one finding, as `shapelint check` prints it
+    distinct = {(f["filename"], f["row"], f["column"], f["code"]): f for r in results for f in r["findings"]}
+    print(f"distinct findings: {len(distinct)} (the column above counts them per checked file)")
     for r in results:
         if r["crash"]:
             print(f"CRASH {r['path']}: {r['crash'].splitlines()[0]}")
         if r["hang"]:
             print(f"HANG  {r['path']} (over {args.budget} s)")
-        for f in r["findings"]:
-            print(f"{f['filename']}:{f['row']}:{f['column']}: {f['code']} {f['message']}")
+    for (filename, row, column, code), f in sorted(distinct.items()):
+        print(f"{filename}:{row}:{column}: {code} {f['message']}")
     Path(args.report).write_text(json.dumps({"wall_seconds": wall, "jobs": args.jobs, "budget": args.budget, "gc_seconds": collector,
                                              "peak_rss_mb": max(peaks.values(), default=0), "files": results}, indent=1))
     print(f"report: {args.report}")
