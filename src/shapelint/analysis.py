@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -48,7 +48,7 @@ class Trace:
         """What a finding made at a stated input appends: the input and where it is stated."""
         if self.source is None or self.input is None:
             return ""
-        return f" (input {fmt_dims(self.input)} from {self.source})"
+        return f" (input {format_shape(self.input)} from {self.source})"
     solved: Optional[Callable[[], str]] = None  # for an input nobody declared or stated: how it was solved for
     symbols: Tuple[str, ...] = ()  # that input's symbolic sizes ("H", "W")
     conditions: List[Condition] = field(default_factory=list)  # what torch requires of them
@@ -278,8 +278,11 @@ def _producer(note: object, here: ModuleInfo) -> Tuple[Related, ...]:
     return (Related(text, note.site.info.filename, where.start.line, where.start.column + 1, where.end.line, where.end.column + 1),)
 
 
-def fmt_dims(shape: Shape) -> str:
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+def format_shape(shape: Optional[Sequence[Any]]) -> str:
+    """A shape as tables and messages about inputs show it: ``[N, 3, ?, 224]``."""
+    if shape is None:
+        return "?"
+    return "[" + ", ".join("?" if d is None else "..." if d is Ellipsis else str(d) for d in shape) + "]"
 
 
 def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None, stated: Optional[Dict[str, List[StatedInput]]] = None) -> List[Trace]:

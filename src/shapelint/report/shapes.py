@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional, Sequence
 
-from ..analysis import Trace
+from ..analysis import Trace, format_shape
 from ..layers import Shape
 from . import finding_dict
-
-
-def format_shape(shape: Optional[Sequence[Any]]) -> str:
-    if shape is None:
-        return "?"
-    return "[" + ", ".join("?" if d is None else "..." if d is Ellipsis else str(d) for d in shape) + "]"
 
 
 def format_count(n: Optional[int]) -> str:
