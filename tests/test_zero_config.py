@@ -11,10 +11,11 @@ import re
 import shutil
 from pathlib import Path
 
+from test_solve_torch import DECLARATION
+
 from shapelint.cli import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-DECLARATION = re.compile(r"^[ \t]*#[ \t]*shapelint:[ \t]*input[ \t]*=.*\n", re.MULTILINE)
 
 
 def test_a_folder_of_undeclared_models(tmp_path, capsys, monkeypatch):
