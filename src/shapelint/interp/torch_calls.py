@@ -8,7 +8,7 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence
 import libcst as cst
 
 from ..layers import UNKNOWN, Failure, Layer, Result, lookup
-from ..layers.core import SPATIAL, Condition, Shape, is_int, prod
+from ..layers.core import SPATIAL, Condition, Shape, fmt_shape, is_int, prod
 from ..layers.reshape import flatten_shape
 from ..layers.symbolic import Expr, symbol
 from ..layers.tensor import chunk, expand, permute, reduce, repeat, reshape, split, squeeze, topk, transpose, unbind, unsqueeze
@@ -488,8 +488,14 @@ class TorchCalls:
         inputs = [shape] + [_shape_of(a) for a in args[1 : spec.n_inputs]]
         res = spec.apply(cfg, *inputs)
         note = x.note if isinstance(x, Tensor) else ""
-        if _reportable(res.failure, assumed):
-            self.fail_module(obj, res.failure, note, id(x) in self.block_inputs[-1])
+        failure = res.failure
+        if failure is not None and assumed == {"last"} and failure.kind != "in-features-mismatch" and spec.reads_only_last_dim(cfg):
+            # only the last dim is known, and it is all this layer's check reads: the
+            # failure stands for an input of any rank, and says so
+            failure = replace(failure, message=failure.message.replace(fmt_shape(shape), fmt_shape(shown(shape, assumed)).replace("Ellipsis", "...")))
+            self.fail_module(obj, failure, note, id(x) in self.block_inputs[-1])
+        elif _reportable(failure, assumed):
+            self.fail_module(obj, failure, note, id(x) in self.block_inputs[-1])
         if self.recording(res, assumed):
             label = f"{name or obj.type_name}"
             for cond in self.conditions_of(res, inputs):

@@ -200,6 +200,11 @@ class Layer:
     n_inputs: int = 1
     seed_keeps_leading = False  # its seed knows only the last dim (leading dims may be anything)
 
+    def reads_only_last_dim(self, cfg: Bound) -> bool:
+        """Whether its check of the input reads nothing but the last dim: then a failure
+        stands even where only that dim is known (an input of any rank ending in it)."""
+        return False
+
     # binding -----------------------------------------------------------------
     def bind(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Union[Bound, Failure]:
         params = [p for p in self.signature]

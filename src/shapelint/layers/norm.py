@@ -222,6 +222,10 @@ class LayerNorm(Layer):
         )  # sizes of the unknown input: solved for later
         return Result(tuple(x), conditions=pending)
 
+    def reads_only_last_dim(self, cfg: Bound) -> bool:
+        ns = _normalized(cfg)
+        return ns is not None and len(ns) == 1
+
     def params(self, cfg: Bound) -> Optional[int]:
         ns = _normalized(cfg)
         affine, bias = cfg[self.affine_arg], cfg.get("bias", False)
