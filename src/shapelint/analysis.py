@@ -20,7 +20,7 @@ from .interp.common import Budget, Lost, Row, shown
 from .interp.machine import Machine
 from .interp.values import ClassRef, ModuleObj, Note, Site, Tensor, walk_modules
 from .layers import Dim, Failure, Shape
-from .layers.core import Condition
+from .layers.core import Condition, fmt_dim
 from .layers.symbolic import Expr, evaluate
 from .solve import Solver, cond_symbols, describe, explain, place
 
@@ -282,14 +282,16 @@ def format_shape(shape: Optional[Sequence[Any]]) -> str:
     """A shape as tables and messages about inputs show it: ``[N, 3, ?, 224]``."""
     if shape is None:
         return "?"
-    return "[" + ", ".join("?" if d is None else "..." if d is Ellipsis else str(d) for d in shape) + "]"
+    return "[" + ", ".join(fmt_dim(d) for d in shape) + "]"
 
 
-def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None, stated: Optional[Dict[str, List[StatedInput]]] = None) -> List[Trace]:
-    """Traces for the module classes of one file (``only``: just that class); past
-    ``deadline`` (time.process_time(): CPU time) each model gives up to unknown.  A class
-    with no input in ``inputs`` runs once for each input ``stated`` gives it (or once without)."""
-    classes = model_classes(info, Machine(index))
+def analyse(index: ProjectIndex, info: ModuleInfo, inputs: Dict[str, Optional[Shape]], only: Optional[str] = None, training: Optional[bool] = None, deadline: Optional[float] = None, stated: Optional[Dict[str, List[StatedInput]]] = None, classes: Optional[List[ClassRef]] = None) -> List[Trace]:
+    """Traces for the module classes of one file (``only``: just that class; ``classes``:
+    its model classes when the caller has found them already); past ``deadline``
+    (time.process_time(): CPU time) each model gives up to unknown.  A class with no
+    input in ``inputs`` runs once for each input ``stated`` gives it (or once without)."""
+    if classes is None:
+        classes = model_classes(info, Machine(index))
     traces = []
     for cls in classes:
         if only is not None and cls.name != only:

@@ -93,8 +93,7 @@ def _analyse(result: FileResult, filename: str, source: str, module: cst.Module,
         info.read_class_lines(tree)
     lines = source.splitlines()
     declared: Dict[str, Optional[Shape]] = {}
-    machine = Machine(index)
-    classes = model_classes(info, machine)
+    classes = model_classes(info, Machine(index))
     for cls in classes:
         declared[cls.name] = _declared_input(cls.node, cls.name, filename, lines, info, inputs, defaults, result.warnings)
     result.declared = declared
@@ -103,7 +102,7 @@ def _analyse(result: FileResult, filename: str, source: str, module: cst.Module,
         mined, result.read = stated_inputs(index, info, undeclared, _project_root(info), started + FILE_SECONDS / 2, tree)
         result.stated = {cls.name: mined[k] for cls in undeclared if (k := class_key(cls.info, cls.name)) in mined}
     seen = set()
-    for trace in analyse(index, info, declared, deadline=started + FILE_SECONDS, stated=result.stated):
+    for trace in analyse(index, info, declared, deadline=started + FILE_SECONDS, stated=result.stated, classes=classes):
         result.traces.append(trace)
         for f in trace.findings:
             # the same finding at two stated inputs is one bug: reported once, with the first source

@@ -21,6 +21,7 @@ import libcst as cst
 
 from ..layers import UNKNOWN, Shape
 from .index import ModuleInfo, ProjectIndex
+from .walk import walk
 
 MAX_PER_CLASS = 4  # stated inputs checked per class: each is a full run of the model
 MAX_TEST_FILES = 20  # test files read per project, after a text filter
@@ -321,7 +322,7 @@ class Reader:
         """The expression's value, evaluated when needed; every model call inside it is
         recorded on the way."""
         visitor = _Calls()
-        node.visit(visitor)
+        node.visit(visitor)  # libcst's own visit: _Calls collects on leave_Call, which walk does not call
         for call in visitor.calls:
             self.record(call, env)
         for call in visitor.calls:
@@ -500,7 +501,7 @@ def _target_names(node: cst.CSTNode) -> List[str]:
         def visit_Name(self, n: cst.Name) -> None:
             out.append(n.value)
 
-    node.visit(V())
+    walk(node, V())
     return out
 
 
@@ -565,7 +566,7 @@ def _bound_in(body: Sequence[cst.CSTNode]) -> set:
             return False
 
     for stmt in body:
-        stmt.visit(V())
+        walk(stmt, V())
     return names
 
 

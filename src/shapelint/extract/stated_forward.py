@@ -15,6 +15,7 @@ import libcst as cst
 
 from ..layers import Dim, Shape
 from .index import ProjectIndex
+from .walk import walk
 
 _JAX_DIM = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -222,7 +223,7 @@ def _uses(node: cst.CSTNode, x: str) -> bool:
             nonlocal found
             found = found or n.value == x
 
-    node.visit(V())
+    walk(node, V())
     return found
 
 

@@ -492,7 +492,7 @@ class TorchCalls:
         if failure is not None and assumed == {"last"} and failure.kind != "in-features-mismatch" and spec.reads_only_last_dim(cfg):
             # only the last dim is known, and it is all this layer's check reads: the
             # failure stands for an input of any rank, and says so
-            failure = replace(failure, message=failure.message.replace(fmt_shape(shape), fmt_shape(shown(shape, assumed)).replace("Ellipsis", "...")))
+            failure = replace(failure, message=failure.message.replace(fmt_shape(shape), fmt_shape(shown(shape, assumed))))
             self.fail_module(obj, failure, note, id(x) in self.block_inputs[-1])
         elif _reportable(failure, assumed):
             self.fail_module(obj, failure, note, id(x) in self.block_inputs[-1])

@@ -151,8 +151,9 @@ def exact_prod(dims: Iterable[Dim]) -> Dim:
     return product(exprs)
 
 
-def fmt_dim(d: Dim) -> str:
-    return "?" if d is None else str(d)
+def fmt_dim(d: Any) -> str:
+    """A dim in a message: ``?`` unknown, ``...`` any number of leading dims."""
+    return "?" if d is None else "..." if d is Ellipsis else str(d)
 
 
 def fmt_shape(shape: Optional[Sequence[Dim]]) -> str:
