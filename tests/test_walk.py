@@ -5,7 +5,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from shapelint.extract.walk import _TRIVIA, walk
+from shapelint.extract.walk import _TRIVIA, innermost_first, walk
 
 FILES = sorted((Path(__file__).resolve().parent.parent / "fixtures").rglob("*.py")) + [Path(__file__).resolve().parent.parent / "src" / "shapelint" / "interp" / "statements.py"]
 
@@ -61,3 +61,32 @@ def test_walk_calls_visit_methods_as_libcst_does(path: Path) -> None:
     module.visit(theirs)
     assert [id(n) for n in ours.seen] == [id(n) for n in theirs.seen]
     assert len(theirs.seen) > 3
+
+
+class Leave(cst.CSTVisitor):
+    """Collects calls on leaving them, lambdas pruned: innermost first."""
+
+    def __init__(self) -> None:
+        self.calls: list = []
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def leave_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_innermost_first_is_the_order_of_leave(path: Path) -> None:
+    module = cst.parse_module(path.read_text(encoding="utf-8"))
+    theirs = Leave()
+    module.visit(theirs)
+    ours = innermost_first(module, cst.Call, cst.Lambda)
+    assert [id(n) for n in ours] == [id(n) for n in theirs.calls]
+    assert len(ours) > 3
+
+
+def test_innermost_first_puts_an_argument_before_its_call() -> None:
+    expr = cst.parse_expression("f(g(h(1)), k(2), lambda: m(3))")
+    names = [c.func.value for c in innermost_first(expr, cst.Call, cst.Lambda)]
+    assert names == ["h", "g", "k", "f"]

@@ -21,7 +21,7 @@ import libcst as cst
 
 from ..layers import UNKNOWN, Shape
 from .index import ModuleInfo, ProjectIndex
-from .walk import walk
+from .walk import innermost_first, walk
 
 MAX_PER_CLASS = 4  # stated inputs checked per class: each is a full run of the model
 MAX_TEST_FILES = 20  # test files read per project, after a text filter
@@ -138,19 +138,6 @@ def _size_tuple(value: Any) -> Optional[Tuple[int, ...]]:
     if isinstance(value, (tuple, list)) and value and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in value):
         return tuple(value)
     return None
-
-
-class _Calls(cst.CSTVisitor):
-    """The calls inside one expression, innermost first, lambdas left alone."""
-
-    def __init__(self) -> None:
-        self.calls: List[cst.Call] = []
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def leave_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
 
 
 class Reader:
@@ -321,11 +308,10 @@ class Reader:
     def value(self, node: cst.BaseExpression, env: Dict[str, Any]) -> Any:
         """The expression's value, evaluated when needed; every model call inside it is
         recorded on the way."""
-        visitor = _Calls()
-        node.visit(visitor)  # libcst's own visit: _Calls collects on leave_Call, which walk does not call
-        for call in visitor.calls:
+        calls = innermost_first(node, cst.Call, cst.Lambda)  # lambdas left alone
+        for call in calls:
             self.record(call, env)
-        for call in visitor.calls:
+        for call in calls:
             self.forget_changed(call, env)
         inst = self.instance(node, env)
         if inst is not None:

@@ -105,4 +105,24 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             stack.extend(reversed(children(current)))
 
 
-__all__ = ["children", "walk"]
+def innermost_first(node: cst.CSTNode, kind: type, prune: type) -> list[Any]:
+    """The nodes of type ``kind`` under ``node`` (itself included) in the order a
+    visitor's ``leave_*`` sees them (a node after everything inside it), not entering
+    nodes of type ``prune``."""
+    out: list[Any] = []
+    stack: list[tuple[cst.CSTNode, bool]] = [(node, False)]
+    while stack:
+        current, left = stack.pop()
+        if left:
+            out.append(current)
+            continue
+        t = type(current)
+        if t is prune:
+            continue
+        if t is kind:
+            stack.append((current, True))
+        stack.extend((c, False) for c in reversed(children(current)))
+    return out
+
+
+__all__ = ["children", "innermost_first", "walk"]
