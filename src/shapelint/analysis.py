@@ -70,7 +70,11 @@ class Trace:
 
 def model_classes(info: ModuleInfo, machine: Machine) -> List[ClassRef]:
     out = []
-    for stmt in info.module.body:
+    for top in info.module.body:
+        region = info.region_at(top)
+        stmt: cst.CSTNode = top
+        if region is not None and region.kind == "class":  # a class put off (an imported file checked too)
+            stmt = info.parse(region) or stmt
         if isinstance(stmt, cst.ClassDef):
             ref = ClassRef(info, stmt)
             try:

@@ -17,6 +17,7 @@ from .declare import source_declaration
 from .extract.stated import StatedInput, class_key, stated_inputs
 from .extract.index import ModuleInfo, ProjectIndex
 from .extract.prefilter import prefilter
+from .extract.lazy import Region, lazy_tree
 from .extract.parse import NotAnalysed, libcst_tree, newer_syntax, python_tree, read_source
 from .findings import Finding
 from .noqa import unsuppressed
@@ -74,21 +75,26 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     index = index or ProjectIndex()
     if not prefilter(index).may_define_module(Path(filename) if filename != "<source>" else None, source, tree):
         return result  # no model can be defined here: not given to libcst
+    known = index.parsed(Path(filename), source) if filename != "<source>" else None  # parsed as another file's import
+    regions: List[Region] = []
     try:
-        module = module or libcst_tree(source, tree)
+        if known is not None:
+            module = known.module
+        elif module is None:  # its classes are all analysed: only functions and tables are put off
+            module, regions = lazy_tree(source, tree, classes=False) if index.lazy else (libcst_tree(source, tree), [])
     except NotAnalysed as e:
         result.warnings.append(f"{filename}: not analysed: {e}")
         return result
     outer, index.deadline = index.deadline, started + FILE_SECONDS  # imported modules are parsed within the file's time
     try:
-        _analyse(result, filename, source, module, tree, index, inputs, defaults, started)
+        _analyse(result, filename, source, module, regions, tree, index, inputs, defaults, started)
     finally:
         index.deadline = outer
     return result
 
 
-def _analyse(result: FileResult, filename: str, source: str, module: cst.Module, tree: Optional[ast.Module], index: ProjectIndex, inputs: InputSpecs, defaults: InputSpecs, started: float) -> None:
-    info = index.add(Path(filename), source, module) if filename != "<source>" else ModuleInfo(None, source, module, "")
+def _analyse(result: FileResult, filename: str, source: str, module: cst.Module, regions: List[Region], tree: Optional[ast.Module], index: ProjectIndex, inputs: InputSpecs, defaults: InputSpecs, started: float) -> None:
+    info = index.add(Path(filename), source, module, regions=regions) if filename != "<source>" else ModuleInfo(None, source, module, "", regions)
     if tree is not None:
         info.read_class_lines(tree)
     lines = source.splitlines()

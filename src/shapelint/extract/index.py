@@ -10,12 +10,13 @@ import ast
 import re
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..extract.imports import dotted
+from .lazy import Region, lazy_tree, parse_region, placeholder_number
 from .parse import PARSE_SECONDS_PER_BYTE, Budget, NotAnalysed, libcst_tree, read_source
 
 
@@ -66,7 +67,7 @@ def _literal_names(node: cst.BaseExpression) -> Optional[List[str]]:
 class ModuleInfo:
     """One parsed file: its CST, positions, imports and top-level definitions."""
 
-    def __init__(self, path: Optional[Path], source: str, module: cst.Module, name: str) -> None:
+    def __init__(self, path: Optional[Path], source: str, module: cst.Module, name: str, regions: Sequence[Region] = ()) -> None:
         self.path = path
         self.filename = str(path) if path is not None else "<source>"
         self.source = source
@@ -81,7 +82,8 @@ class ModuleInfo:
         self.from_imports: Dict[str, Tuple[str, str]] = {}
         self.stars: List[str] = []  # the modules of ``from M import *``, in order
         self.all: Optional[List[str]] = None  # a literal ``__all__``
-        self.defs: Dict[str, cst.CSTNode] = {}  # classes, functions, top-level assignment values
+        self.defs: Dict[str, Any] = {}  # classes, functions, top-level assignment values (a Region: not parsed yet)
+        self.regions = regions
         self.mutated: Set[str] = set()  # top-level names whose value later top-level statements change
         self.globals: Dict[str, object] = {}  # evaluated lazily by the interpreter
         self.scans: Dict[Tuple[str, int], Tuple[cst.CSTNode, object]] = {}  # syntax facts the interpreter asks once per node
@@ -127,7 +129,62 @@ class ModuleInfo:
 
     def _collect(self) -> None:
         for stmt in self.module.body:
-            self._collect_def(stmt)
+            region = self.region_at(stmt)
+            if region is not None:
+                region.placeholder = stmt
+                for name in region.names:
+                    self.defs[name] = region
+                    self._local(name)
+                    self._bind(name, False)
+            else:
+                self._collect_def(stmt)
+
+    def parse(self, region: Region) -> Optional[cst.CSTNode]:
+        """A definition not parsed yet, parsed now and put in the tree in place of its
+        stand-in; None when libcst cannot parse it alone."""
+        if region.node is None and region.placeholder is not None:
+            node = parse_region(region, self.module)
+            body: List[Any] = list(self.module.body)
+            at = next((i for i, stmt in enumerate(body) if stmt is region.placeholder), None)
+            region.placeholder = None
+            if node is None or at is None:
+                for bound in region.names:
+                    if self.defs.get(bound) is region:
+                        self.defs[bound] = None
+                return None
+            body[at] = region.node = node
+            self.module = self.module.with_changes(body=body)
+            self._positions = None
+            values: Dict[str, cst.CSTNode] = {}
+            if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+                values[node.name.value] = node
+            elif isinstance(node, cst.SimpleStatementLine):
+                for small in node.body:
+                    if isinstance(small, cst.Assign):
+                        pairs = [(t.target, small.value) for t in small.targets]
+                    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                        pairs = [(small.target, small.value)]
+                    else:
+                        pairs = []
+                    for target, value in pairs:
+                        if isinstance(target, cst.Name):
+                            values[target.value] = value
+            for bound in region.names:
+                if self.defs.get(bound) is region:
+                    self.defs[bound] = values.get(bound)
+        return region.node
+
+    def region_at(self, stmt: cst.CSTNode) -> Optional[Region]:
+        """The definition a top-level statement stands in for, when it is a stand-in."""
+        number = placeholder_number(stmt) if self.regions else None
+        return self.regions[number] if number is not None and number < len(self.regions) else None
+
+    def definition(self, region: Region, name: str) -> Optional[cst.CSTNode]:
+        """What ``name`` is bound to by a definition not parsed yet (None when libcst
+        cannot parse it alone: what it binds stays unknown)."""
+        self.parse(region)
+        found = self.defs.get(name)
+        return found if isinstance(found, cst.CSTNode) else None
 
     def _import(self, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Import):
@@ -257,6 +314,7 @@ class ProjectIndex:
         # (Budget): a parse cannot be interrupted, and an import chain can reach hundreds
         self.deadline: Optional[float] = None
         self.parsed_bytes = 0  # source held as trees (about 55 bytes of memory each): what a worker lets go past a limit
+        self.lazy = True  # top-level definitions of imported files parsed when first looked up (extract/lazy.py)
 
     def release(self) -> None:
         """Let go of every parsed module: the trees, and what the interpreter cached on them.
@@ -293,7 +351,8 @@ class ProjectIndex:
             text = source if source is not None else read_source(key)
             if self.deadline is not None and time.process_time() + len(text) * PARSE_SECONDS_PER_BYTE > self.deadline:
                 raise Budget()  # not remembered: the next file, with time left, parses it
-            return self.add(path, text, libcst_tree(text), library)
+            module, regions = lazy_tree(text) if self.lazy else (libcst_tree(text), [])
+            return self.add(path, text, module, library, regions)
         except (OSError, UnicodeError, NotAnalysed):
             self._by_path[key] = None
             return None
@@ -302,7 +361,12 @@ class ProjectIndex:
         """The files parsed so far, by resolved path."""
         return {k: i for k, i in self._by_path.items() if i is not None}
 
-    def add(self, path: Path, source: str, module: cst.Module, library: bool = False) -> ModuleInfo:
+    def parsed(self, path: Path, source: str) -> Optional[ModuleInfo]:
+        """The file, when it is already parsed from this same source."""
+        known = self._by_path.get(path.resolve())
+        return known if known is not None and known.source == source else None
+
+    def add(self, path: Path, source: str, module: cst.Module, library: bool = False, regions: Sequence[Region] = ()) -> ModuleInfo:
         """Register a file parsed elsewhere (each file is parsed once)."""
         key = path.resolve()
         known = self._by_path.get(key)
@@ -311,7 +375,7 @@ class ProjectIndex:
         root, name = package_of(key)
         if not library:
             self.add_root(root)
-        info = ModuleInfo(path, source, module, name)
+        info = ModuleInfo(path, source, module, name, regions)
         info.library = library
         self.parsed_bytes += len(source)
         self._by_path[key] = info

@@ -15,12 +15,13 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
 from ..layers import UNKNOWN, Shape
 from .index import ModuleInfo, ProjectIndex
+from .lazy import Region
 from .walk import innermost_first, walk
 
 MAX_PER_CLASS = 4  # stated inputs checked per class: each is a full run of the model
@@ -167,10 +168,13 @@ class Reader:
             if _mentions(top_text, self.names):
                 self.block(info.module.body, env, top=True)
             instances = {k for k, v in env.items() if isinstance(v, _Instance)}
-            for fn, text in zip(_functions(info.module), fn_texts):
+            for each, text in zip(_functions(info), fn_texts):
                 if time.process_time() > self.deadline:
                     return
                 if not _mentions(text, self.names | instances):
+                    continue
+                fn = each if isinstance(each, cst.FunctionDef) else info.parse(each)
+                if not isinstance(fn, cst.FunctionDef):
                     continue
                 local = dict(env)
                 for p in _params(fn):
@@ -184,6 +188,17 @@ class Reader:
 
     def block(self, body: Sequence[cst.CSTNode], env: Dict[str, Any], top: bool = False) -> None:
         for stmt in body:
+            region = self.info.region_at(stmt) if top else None
+            if region is not None:  # a definition not parsed yet (extract/lazy.py)
+                if region.kind != "assign":
+                    continue  # top-level definitions are not followed here
+                node = self.info.parse(region) if _mentions(region.text, self.names) else None
+                if node is None:  # names no checked class: states nothing; looked up as a global when read
+                    for name in region.names:
+                        if name in env:
+                            env[name] = UNKNOWN
+                    continue
+                stmt = node
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, cst.Return):
@@ -560,9 +575,19 @@ def _bound_names(stmt: cst.CSTNode) -> set:
     return _bound_in([stmt])
 
 
-def _functions(module: cst.Module) -> Iterator[cst.FunctionDef]:
-    """Top-level functions, and methods of test classes (``class TestNet:``)."""
-    for stmt in module.body:
+def _functions(info: ModuleInfo) -> Iterator[Union[cst.FunctionDef, Region]]:
+    """Top-level functions (a Region: one not parsed yet), and methods of test classes
+    (``class TestNet:``), in the order ``_scope_texts`` lists them."""
+    for top in info.module.body:
+        region = info.region_at(top)
+        stmt: cst.CSTNode = top
+        if region is not None:
+            if region.kind == "def":
+                yield region
+                continue
+            if region.kind != "class" or not region.names[0].startswith("Test"):
+                continue
+            stmt = info.parse(region) or stmt
         if isinstance(stmt, cst.FunctionDef):
             yield stmt
         elif isinstance(stmt, cst.ClassDef) and stmt.name.value.startswith("Test"):

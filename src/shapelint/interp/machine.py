@@ -29,6 +29,7 @@ from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 import libcst as cst
 
 from ..extract.index import ModuleInfo, ProjectIndex
+from ..extract.lazy import Region
 from ..layers import UNKNOWN, lookup
 from .builtins import BUILTINS
 from .calls import Calls
@@ -125,6 +126,11 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         try:
             value: Any = UNKNOWN
             node = info.defs.get(name)
+            if type(node) is Region:  # a definition not parsed yet: parsed now
+                node = info.definition(node, name)
+                if node is None:
+                    info.globals[name] = UNKNOWN
+                    return UNKNOWN
             if name in info.mutated and node is not None and not isinstance(node, (cst.ClassDef, cst.FunctionDef)):
                 pass  # changed by later top-level statements: its value is not the first one
             elif name in info.undecided:
@@ -134,7 +140,7 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
             elif isinstance(node, cst.FunctionDef):
                 value = FuncRef(info, node)
             elif node is not None:
-                value = self.eval(node, Frame(info, {}, phase="init"))  # type: ignore[arg-type]
+                value = self.eval(node, Frame(info, {}, phase="init"))
             elif name in info.from_imports:
                 value = self.resolve_from(*info.from_imports[name])
             elif name in info.imports:
