@@ -523,14 +523,19 @@ def _scope_texts(source: str, tree: Optional[ast.Module] = None) -> Tuple[str, L
     def text(node: ast.stmt) -> str:
         return "\n".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
 
+    def body(fn: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> str:
+        """What the reader reads of a function (its parameters are unknowns): a class named
+        only in an annotation (``-> ResNet``) is not a call of it."""
+        return "\n".join(lines[fn.body[0].lineno - 1 : fn.end_lineno or fn.lineno])
+
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
     top, fns = [], []
     for stmt in tree.body:
         if isinstance(stmt, funcs):
-            fns.append(text(stmt))
+            fns.append(body(stmt))
         elif isinstance(stmt, ast.ClassDef):
             if stmt.name.startswith("Test"):
-                fns.extend(text(inner) for inner in stmt.body if isinstance(inner, funcs))
+                fns.extend(body(inner) for inner in stmt.body if isinstance(inner, funcs))
         else:
             top.append(text(stmt))
     return "\n".join(top), fns
