@@ -109,3 +109,35 @@ def test_only_what_a_model_uses_is_parsed(tmp_path: Path) -> None:
     assert blocks is not None
     parsed = {r.names[0]: r.node is not None for r in blocks.regions}
     assert parsed == {"unused_helper": False, "TABLE": False, "width": True, "Block": True, "Unused": False}
+
+
+def test_the_reader_parses_functions_that_call_a_checked_class(tmp_path: Path) -> None:
+    """A function naming the class only in an annotation stays unparsed; one calling the
+    model on a tensor is read, and its input is the one checked."""
+    model = tmp_path / "net.py"
+    model.write_text(textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 5)
+
+            def forward(self, x):
+                return self.conv(x)
+
+        def entry_point(pretrained: bool = False) -> Net:
+            return build("net", pretrained)
+
+        def demo():
+            net = Net()
+            return net(torch.randn(1, 3, 4, 4))
+    '''))
+    index = ProjectIndex()
+    result = check_source(str(model), model.read_text(), index=index)
+    assert [f.code for f in result.findings] == ["SHP001"]  # a 5x5 kernel on 4x4
+    assert "the call at line 18" in result.findings[0].message
+    info = index.load(model)
+    assert info is not None
+    assert {r.names[0]: r.node is not None for r in info.regions} == {"entry_point": False, "demo": True}
