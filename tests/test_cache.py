@@ -103,3 +103,20 @@ def test_jobs_give_the_same_report(tmp_path, capsys):
     one = run(capsys, "--no-cache", "--jobs", "1", str(tmp_path / "fixtures"))
     two = run(capsys, "--no-cache", "--jobs", "2", str(tmp_path / "fixtures"))
     assert one == two and one[0] == 1
+
+
+def test_runs_of_neighbours_cover_every_file_once_largest_first(tmp_path):
+    from shapelint.run import Job, runs_of_neighbours
+
+    jobs = []
+    for i in range(37):
+        path = tmp_path / f"m{i:02d}.py"
+        path.write_text("x = 1\n" * (1 + (i * 7) % 13))
+        jobs.append(Job(path, (), ()))
+    runs = runs_of_neighbours(jobs, 2)
+    numbers = sorted(i for run in runs for i, _ in run)
+    assert numbers == list(range(37))
+    for run in runs:  # neighbours: consecutive files
+        assert [i for i, _ in run] == list(range(run[0][0], run[0][0] + len(run)))
+    sizes = [sum(job.path.stat().st_size for _, job in run) for run in runs]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) > 1

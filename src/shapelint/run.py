@@ -137,6 +137,27 @@ def _work(job: Job) -> Tuple[Outcome, int]:
     return outcome, (cache.hits - before if cache is not None else 0)
 
 
+def _work_run(run: List[Tuple[int, Job]]) -> List[Tuple[int, Outcome, int]]:
+    return [(i, *_work(job)) for i, job in run]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def runs_of_neighbours(jobs: Sequence[Job], processes: int) -> List[List[Tuple[int, Job]]]:
+    """The jobs cut into runs of neighbouring files (a worker's index serves the modules
+    they share), the largest runs first: the last runs handed out are small, so no worker
+    is left alone with a long one at the end."""
+    size = max(1, len(jobs) // (processes * 8))
+    numbered = list(enumerate(jobs))
+    runs = [numbered[i : i + size] for i in range(0, len(numbered), size)]
+    return sorted(runs, key=lambda run: -sum(_size(job.path) for _, job in run))
+
+
 def check_all(jobs: Sequence[Job], library_roots: List[Path], cache_folder: Optional[Path], settings: Any, processes: int) -> Tuple[List[Outcome], int]:
     """Outcomes in the order of ``jobs``, and how many came from the cache."""
     processes = max(1, min(processes, len(jobs)))
@@ -145,7 +166,10 @@ def check_all(jobs: Sequence[Job], library_roots: List[Path], cache_folder: Opti
         done = [_work(job) for job in jobs]
     else:
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        chunk = max(1, len(jobs) // (processes * 4))
+        slots: List[Optional[Tuple[Outcome, int]]] = [None] * len(jobs)
         with context.Pool(processes, _init, (library_roots, cache_folder, settings)) as pool:
-            done = pool.map(_work, jobs, chunksize=chunk)
+            for run in pool.imap_unordered(_work_run, runs_of_neighbours(jobs, processes)):
+                for i, outcome, hits in run:
+                    slots[i] = (outcome, hits)
+        done = [d for d in slots if d is not None]
     return [o for o, _ in done], sum(h for _, h in done)
