@@ -32,7 +32,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from shapelint.run import Job, _LazyIndex, check_one, settle, tune_collector  # noqa: E402
+from shapelint.extract.roots import LazyIndex  # noqa: E402
+from shapelint.run import Job, check_one, settle, tune_collector  # noqa: E402
 
 
 class _Hang(BaseException):
@@ -45,7 +46,7 @@ def _alarm(signum: int, frame: Any) -> None:
 
 # Per worker, as ``shapelint check`` runs one: one index for the whole run (let go past
 # its limit by ``settle``), and what the garbage collector and memory cost.
-_LAZY = _LazyIndex([])
+_LAZY = LazyIndex([])
 _GC = {"seconds": 0.0, "since": 0.0, "collections": 0}
 
 

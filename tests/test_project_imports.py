@@ -148,11 +148,12 @@ def test_an_import_not_parsed_in_the_files_time_stays_unknown_and_is_parsed_late
 def test_a_released_index_parses_again_what_the_next_file_needs(project, monkeypatch):
     """A worker lets its index go past a size (memory stays bounded): the findings stay the same."""
     import shapelint.run as run
-    from shapelint.run import Job, _LazyIndex, check_one, settle
+    from shapelint.extract.roots import LazyIndex
+    from shapelint.run import Job, check_one, settle
 
     root = project(32)
     path = root / "proj" / "model.py"
-    lazy = _LazyIndex([])
+    lazy = LazyIndex([])
     first = check_one(Job(path, (), ()), lazy, None)
     assert lazy.index is not None and lazy.index.parsed_bytes > 0
     monkeypatch.setattr(run, "INDEX_BYTES", 0)

@@ -7,22 +7,26 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
 
-import libcst as cst
-
-from .analysis import Trace, analyse, model_classes
 from .cache import project_root
 from .declare import source_declaration
-from .extract.stated import StatedInput, class_key, stated_inputs
-from .extract.index import ModuleInfo, ProjectIndex
 from .extract.prefilter import prefilter
 from .extract.lazy import Region, lazy_tree
 from .extract.parse import NotAnalysed, libcst_tree, newer_syntax, python_tree, read_source
+from .extract.roots import LazyIndex
 from .findings import Finding
 from .noqa import unsuppressed
-from .interp.machine import Machine
-from .layers import Shape
+
+# libcst, the interpreter and the analysis are imported once a file may define a model:
+# a file the prefilter rules out (most of a project's) is checked without them.
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from .analysis import Trace
+    from .extract.index import ModuleInfo, ProjectIndex
+    from .extract.stated import StatedInput
+    from .layers import Shape
 
 
 # CPU time one file's analysis may take (its own parse included) before what it has not
@@ -31,7 +35,7 @@ from .layers import Shape
 FILE_SECONDS = float(os.environ.get("SHAPELINT_FILE_SECONDS", "2.5"))
 
 # --input specs: (target, dims); target is "Class" or "path::Class"
-InputSpecs = Sequence[Tuple[str, Shape]]
+InputSpecs = Sequence[Tuple[str, "Shape"]]
 
 
 @dataclass
@@ -53,9 +57,10 @@ def _matches(target: str, filename: str, cls: str) -> bool:
     return target == cls
 
 
-def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None, defaults: InputSpecs = ()) -> FileResult:
+def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Union[ProjectIndex, LazyIndex, None] = None, defaults: InputSpecs = ()) -> FileResult:
     """``inputs`` (the command line's) win over the source's declarations, which win over
-    ``defaults`` (the configuration's)."""
+    ``defaults`` (the configuration's).  A LazyIndex is made into an index only when the
+    file may define a model."""
     started = time.process_time()
     result = FileResult(filename)
     module: Optional[cst.Module] = None
@@ -72,9 +77,11 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
     except (RecursionError, MemoryError):  # valid, but too deep for Python's own parser
         result.warnings.append(f"{filename}: not analysed: too deeply nested for Python's parser")
         return result
-    index = index or ProjectIndex()
-    if not prefilter(index).may_define_module(Path(filename) if filename != "<source>" else None, source, tree):
+    index = index or LazyIndex()
+    if not prefilter(index.roots() if isinstance(index, LazyIndex) else index).may_define_module(Path(filename) if filename != "<source>" else None, source, tree):
         return result  # no model can be defined here: not given to libcst
+    if isinstance(index, LazyIndex):
+        index = index.get()
     known = index.parsed(Path(filename), source) if filename != "<source>" else None  # parsed as another file's import
     regions: List[Region] = []
     try:
@@ -94,6 +101,11 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Opt
 
 
 def _analyse(result: FileResult, filename: str, source: str, module: cst.Module, regions: List[Region], tree: Optional[ast.Module], index: ProjectIndex, inputs: InputSpecs, defaults: InputSpecs, started: float) -> None:
+    from .analysis import analyse, model_classes
+    from .extract.index import ModuleInfo
+    from .extract.stated import class_key, stated_inputs
+    from .interp.machine import Machine
+
     info = index.add(Path(filename), source, module, regions=regions) if filename != "<source>" else ModuleInfo(None, source, module, "", regions)
     if tree is not None:
         info.read_class_lines(tree)
@@ -164,7 +176,7 @@ def _declared_input(cls: cst.ClassDef, name: str, filename: str, lines: List[str
     return shape
 
 
-def check_path(path: Path, inputs: InputSpecs = (), index: Optional[ProjectIndex] = None, defaults: InputSpecs = ()) -> FileResult:
+def check_path(path: Path, inputs: InputSpecs = (), index: Union[ProjectIndex, LazyIndex, None] = None, defaults: InputSpecs = ()) -> FileResult:
     try:
         source = read_source(path)
     except UnicodeError as e:

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from .cache import Cache
+from .extract.roots import LazyIndex
 from .findings import Edit, Finding, Fix, Related
 
 if TYPE_CHECKING:
     from .engine import InputSpecs
-    from .extract.index import ProjectIndex
 
 
 @dataclass
@@ -54,22 +54,7 @@ class Job:
     defaults: InputSpecs
 
 
-class _LazyIndex:
-    """The worker's index, made when a file first needs analysing."""
-
-    def __init__(self, library_roots: List[Path]) -> None:
-        self.library_roots = library_roots
-        self.index: Optional["ProjectIndex"] = None
-
-    def get(self) -> "ProjectIndex":
-        if self.index is None:
-            from .extract.index import ProjectIndex
-
-            self.index = ProjectIndex(library_roots=self.library_roots)
-        return self.index
-
-
-def check_one(job: Job, lazy: "_LazyIndex", cache: Optional[Cache]) -> Outcome:
+def check_one(job: Job, lazy: LazyIndex, cache: Optional[Cache]) -> Outcome:
     key = None
     if cache is not None:
         try:
@@ -79,17 +64,17 @@ def check_one(job: Job, lazy: "_LazyIndex", cache: Optional[Cache]) -> Outcome:
         hit = cache.get(job.path, key) if key is not None else None
         if hit is not None:
             return Outcome.from_dict(str(job.path), hit)
-    from .engine import check_path  # the analysis (and libcst) only when the cache misses
+    from .engine import check_path  # made into an index (and libcst imported) only when the file may define a model
 
-    index = lazy.get()
-    result = check_path(job.path, job.specs, index, job.defaults)
+    result = check_path(job.path, job.specs, lazy, job.defaults)
+    index = lazy.index
     errors = list(result.errors) + [
         f"internal error while analysing {t.filename}::{t.model}: {t.error} (please report it)" for t in result.traces if t.error
     ]
     outcome = Outcome(result.filename, result.findings, list(result.warnings), errors)
     if cache is not None and key is not None and not errors:
-        info = index.load(job.path) if result.traces else None
-        deps = sorted({str(m.path.resolve()) for m in index.dependencies(info) if m.path is not None}) if info is not None else []
+        info = index.load(job.path) if result.traces and index is not None else None  # no trace: no module was read
+        deps = sorted({str(m.path.resolve()) for m in index.dependencies(info) if m.path is not None}) if index and info else []
         deps += [str(Path(r).resolve()) for r in result.read]  # tests that state inputs (and their folders)
         cache.put(job.path, key, [str(job.path.resolve())] + [d for d in deps if d != str(job.path.resolve())], outcome.to_dict())
     return outcome
@@ -101,11 +86,11 @@ INDEX_BYTES = int(os.environ.get("SHAPELINT_INDEX_BYTES", str(6 * 2**20)))
 
 def _init(library_roots: List[Path], cache_folder: Optional[Path], settings: Any) -> None:
     tune_collector()
-    _WORKER["index"] = _LazyIndex(library_roots)
+    _WORKER["index"] = LazyIndex(library_roots)
     _WORKER["cache"] = Cache(cache_folder, settings) if cache_folder is not None else None
 
 
-def settle(lazy: _LazyIndex) -> None:
+def settle(lazy: LazyIndex) -> None:
     """Between two files of a worker: what stays (the index) is kept out of the collector's
     walks (they cost a quarter of a run on transformers), and the index is let go when it
     holds more than ``INDEX_BYTES`` of source (its trees take about 45 times that: 1.4 GB
@@ -114,7 +99,7 @@ def settle(lazy: _LazyIndex) -> None:
     after each release."""
     index = lazy.index
     if index is not None and index.parsed_bytes > INDEX_BYTES:
-        lazy.index = None
+        lazy.drop()
         index.release()  # the trees go now, by reference counting: the walk below is short
         del index
         gc.unfreeze()  # frozen objects are never collected: the cycles of garbage frozen

@@ -18,35 +18,11 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ..extract.imports import dotted
 from .lazy import Region, lazy_tree, parse_region, placeholder_number
 from .parse import PARSE_SECONDS_PER_BYTE, Budget, NotAnalysed, libcst_tree, read_source
-
-
-def package_of(path: Path) -> Tuple[Path, str]:
-    """(root folder, dotted module name) for a file."""
-    path = path.resolve()
-    parts = [] if path.stem == "__init__" else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").exists():
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return folder, ".".join(parts)
+from .roots import Roots, absolute, package_of
 
 
 _EMPTY = cst.Module(body=[])  # what a released module's tree becomes
 _STAR = re.compile(r"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+\*", re.MULTILINE)
-
-
-def _absolute(spec: str, package: str) -> str:
-    """``..x`` seen from ``package`` -> ``a.x``; "" when it climbs above the top."""
-    dots = len(spec) - len(spec.lstrip("."))
-    if not dots:
-        return spec
-    parts = package.split(".") if package else []
-    up = dots - 1
-    if up > len(parts):
-        return ""
-    base = parts[: len(parts) - up]
-    rest = spec[dots:]
-    return ".".join(base + ([rest] if rest else []))
 
 
 def _literal_names(node: cst.BaseExpression) -> Optional[List[str]]:
@@ -293,7 +269,7 @@ class ModuleInfo:
                     self._collect_def(inner, True)
 
 
-class ProjectIndex:
+class ProjectIndex(Roots):
     """Parses files on demand, once each, and finds modules by dotted name.
 
     ``roots`` are the project's package roots; ``library_roots`` the site-packages of the
@@ -302,14 +278,10 @@ class ProjectIndex:
     """
 
     def __init__(self, roots: Optional[List[Path]] = None, library_roots: Optional[List[Path]] = None) -> None:
-        self.library_roots: List[Path] = [p.resolve() for p in library_roots or []]
-        self.roots: List[Path] = []
-        for root in roots or []:
-            self.add_root(root)
+        super().__init__(roots, library_roots)
         self._by_path: Dict[Path, Optional[ModuleInfo]] = {}
         self._by_name: Dict[str, Optional[ModuleInfo]] = {}
         self._star: Dict[Tuple[int, str], Optional[ModuleInfo]] = {}
-        self.memo: Dict[str, object] = {}  # per-run caches of library overlays (e.g. timm's registry)
         # time.process_time() past which a module not parsed yet is not parsed for this file
         # (Budget): a parse cannot be interrupted, and an import chain can reach hundreds
         self.deadline: Optional[float] = None
@@ -332,11 +304,6 @@ class ProjectIndex:
         self._star.clear()
         self.memo.clear()
         self.parsed_bytes = 0
-
-    def add_root(self, root: Path) -> None:
-        root = root.resolve()
-        if root not in self.roots:
-            self.roots.append(root)
 
     def is_library(self, info: ModuleInfo) -> bool:
         """Whether a module was read from the environment rather than from the project."""
@@ -382,18 +349,6 @@ class ProjectIndex:
         if info.name:
             self._by_name.setdefault(info.name, info)
         return info
-
-    def locate(self, dotted_name: str) -> Optional[Tuple[Path, bool]]:
-        """(file, found in the environment) of a module, without parsing it."""
-        if not dotted_name or dotted_name.split(".")[0] == "torch":
-            return None
-        rel = Path(*dotted_name.split("."))
-        roots = [(r, False) for r in self.roots] + [(r, True) for r in self.library_roots]
-        for root, library in roots:
-            for candidate in (root / rel / "__init__.py", root / rel.with_suffix(".py")):
-                if candidate.is_file():  # a package wins over a module of the same name
-                    return candidate, library
-        return None
 
     def module(self, dotted_name: str) -> Optional[ModuleInfo]:
         """A module by its dotted name: under the project's roots, then the environment's."""
@@ -467,7 +422,7 @@ class ProjectIndex:
         is_package = where[0].name == "__init__.py"
         package = dotted_name if is_package else dotted_name.rpartition(".")[0]
         for match in _STAR.finditer(text):
-            target = _absolute(match.group(1), package)
+            target = absolute(match.group(1), package)
             if target and self._may_export(target, name, seen):
                 return True
         return False

@@ -17,8 +17,8 @@ import re
 import sys
 from pathlib import Path
 
-from .index import ProjectIndex, _absolute, package_of
 from .parse import read_source
+from .roots import Roots, absolute, package_of
 
 CLASS = re.compile(r"^[ \t]*class\s", re.MULTILINE)
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"abc", "typing", "enum", "collections", "dataclasses", "types"}
@@ -53,7 +53,7 @@ class _Summary:
                     local = alias.asname or alias.name.split(".")[0]
                     self.imports.setdefault(local, []).append(alias.name if alias.asname else local)
             elif isinstance(stmt, ast.ImportFrom):
-                base = _absolute("." * stmt.level + (stmt.module or ""), self.package)
+                base = absolute("." * stmt.level + (stmt.module or ""), self.package)
                 for alias in stmt.names:
                     if alias.name == "*":
                         self.stars = True
@@ -77,9 +77,10 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 class Prefilter:
-    """Per index: file summaries and answers, so each base module is read once."""
+    """Per index (or bare roots, before any file is parsed): file summaries and answers,
+    so each base module is read once."""
 
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: Roots) -> None:
         self.index = index
         self._summaries: dict[Path, _Summary | None] = {}
         self._answers: dict[tuple[Path, str], bool] = {}
@@ -124,22 +125,14 @@ class Prefilter:
         if parts[0] == "torch":  # its datasets, optimizers and autograd functions are not modules
             return not qual.startswith(_NOT_MODULES)
         for i in range(len(parts) - 1, 0, -1):
-            where = self._locate(".".join(parts[:i]), root)
+            where = self.index.locate(".".join(parts[:i]), root)
             if where is None:
                 continue
-            summary = self._summary(where)
+            summary = self._summary(where[0])
             if summary is None:
                 return True
             return self._name(summary, ".".join(parts[i:]), root, depth)
         return parts[0] not in _STDLIB  # else from a library that is not installed where we look
-
-    def _locate(self, module: str, root: Path | None) -> Path | None:
-        rel = Path(*module.split("."))
-        for folder in ([root] if root is not None else []) + self.index.roots + self.index.library_roots:
-            for candidate in (folder / rel / "__init__.py", folder / rel.with_suffix(".py")):
-                if candidate.is_file():
-                    return candidate
-        return None
 
     def _summary(self, path: Path) -> _Summary | None:
         key = path.resolve()
@@ -155,7 +148,7 @@ class Prefilter:
         return self._summaries[key]
 
 
-def prefilter(index: ProjectIndex) -> Prefilter:
+def prefilter(index: Roots) -> Prefilter:
     """The index's prefilter (let go with the index)."""
     found = index.memo.get("prefilter")
     if not isinstance(found, Prefilter):
