@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from .extract.index import ModuleInfo, ProjectIndex
-from .extract.stated import StatedInput
 from .extract.walk import walk
 from .findings import KIND_TO_CODE, Edit, Finding, Fix, Related
 from .interp.common import Budget, Lost, Row, shown
@@ -22,7 +21,9 @@ from .interp.values import ClassRef, ModuleObj, Note, Site, Tensor, walk_modules
 from .layers import Dim, Failure, Shape
 from .layers.core import Condition, fmt_dim
 from .layers.symbolic import Expr, evaluate
-from .solve import Solver, cond_symbols, describe, explain, place
+
+if TYPE_CHECKING:
+    from .extract.stated import StatedInput
 
 NOTE_KINDS = {"channel-mismatch", "in-features-mismatch", "norm-features-mismatch", "reshape-mismatch"}
 
@@ -141,6 +142,8 @@ def run_model(index: ProjectIndex, cls: ClassRef, input_shape: Optional[Shape], 
 def solve_for_input(trace: Trace, machine: Machine, deadline: Optional[float]) -> None:
     """With no input declared: a finding where no input size meets what torch requires,
     else the inferred input for the table."""
+    from .solve import Solver, cond_symbols, describe, explain, place  # only for a model with no input declared
+
     seeded = machine.solve_shape
     assert seeded is not None
     symbols = [str(d) for d in seeded[2:] if isinstance(d, Expr)]

@@ -10,10 +10,7 @@ the folder: nothing in a checked file can point it elsewhere.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -46,19 +43,28 @@ def _own_code() -> List[Stamp]:
     return sorted(s for p in here.rglob("*.py") if (s := stamp(str(p))) is not None)
 
 
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 class Cache:
+    """Entries as JSON files, one per checked file (``json`` and ``tempfile`` are imported
+    where used: a run without the cache, a pre-commit hook's on one file, never loads them)."""
+
     def __init__(self, folder: Path, settings: Any) -> None:
         self.folder = folder / __version__
         # what, besides the file itself, shapes every entry: inputs, configured inputs, environment
-        self.salt = hashlib.sha256(repr((__version__, _own_code(), settings)).encode()).hexdigest()
+        self.salt = _sha256(repr((__version__, _own_code(), settings)).encode())
         self._stamps: Dict[str, Optional[Stamp]] = {}
         self.hits = 0
 
     def _entry(self, path: Path) -> Path:
-        return self.folder / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32] + ".json")
+        return self.folder / (_sha256(str(path.resolve()).encode())[:32] + ".json")
 
     def key(self, content: bytes, extra: Any = "") -> str:
-        return hashlib.sha256(self.salt.encode() + repr(extra).encode() + b"\0" + content).hexdigest()
+        return _sha256(self.salt.encode() + repr(extra).encode() + b"\0" + content)
 
     def _current(self, path: str) -> Optional[Stamp]:
         if path not in self._stamps:  # each file is looked at once per run, however many entries watch it
@@ -66,6 +72,8 @@ class Cache:
         return self._stamps[path]
 
     def get(self, path: Path, key: str) -> Optional[Dict[str, Any]]:
+        import json
+
         try:
             entry = json.loads(self._entry(path).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -79,6 +87,9 @@ class Cache:
         return entry.get("result")
 
     def put(self, path: Path, key: str, deps: Sequence[str], result: Dict[str, Any]) -> None:
+        import json
+        import tempfile
+
         stamps: List[Stamp] = []
         for dep in deps:
             s = stamp(dep)

@@ -21,11 +21,6 @@ from .findings import RULES
 if TYPE_CHECKING:
     from .layers import Shape
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python < 3.11
-    import tomli as tomllib
-
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".pytest_cache",
                    "__pycache__", "node_modules", "site-packages", "build", "dist", "_build", "__pypackages__", ".eggs")
 FORMAT_NAMES = ("full", "concise", "json", "github", "gitlab", "sarif")
@@ -169,14 +164,24 @@ def parse(settings: Dict[str, Any], source: str, root: Optional[Path]) -> Config
     return Config(root, source, frozenset(select), per_file, exclude, fmt, inputs, python)
 
 
+def read_toml(path: Path) -> Dict[str, Any]:
+    """A TOML file's data.  Raises OSError, and ValueError for bad UTF-8 or TOML.  The
+    parser is imported here: a run in a tree without a pyproject.toml never loads it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python < 3.11
+        import tomli as tomllib
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def load(path: Path, explicit: bool = False) -> Optional[Config]:
     """The configuration in ``path``: its ``[tool.shapelint]`` table, or (for a file given
     with ``--config`` that has none) its top level.  None for a pyproject.toml without one."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path)
     except OSError as e:
         raise ConfigError(f"{path}: cannot read it ({e.strerror or e})")
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+    except ValueError as e:  # not UTF-8, not TOML
         raise ConfigError(f"{path}: not valid TOML ({e})")
     tool = data.get("tool", {})
     settings = tool.get("shapelint") if isinstance(tool, dict) else None

@@ -103,7 +103,6 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Uni
 def _analyse(result: FileResult, filename: str, source: str, module: cst.Module, regions: List[Region], tree: Optional[ast.Module], index: ProjectIndex, inputs: InputSpecs, defaults: InputSpecs, started: float) -> None:
     from .analysis import analyse, model_classes
     from .extract.index import ModuleInfo
-    from .extract.stated import class_key, stated_inputs
     from .interp.machine import Machine
 
     info = index.add(Path(filename), source, module, regions=regions) if filename != "<source>" else ModuleInfo(None, source, module, "", regions)
@@ -117,6 +116,8 @@ def _analyse(result: FileResult, filename: str, source: str, module: cst.Module,
     result.declared = declared
     undeclared = [cls for cls in classes if declared[cls.name] is None]
     if undeclared:  # the lowest precedence: what the code itself states
+        from .extract.stated import class_key, stated_inputs
+
         mined, result.read = stated_inputs(index, info, undeclared, _project_root(info), started + FILE_SECONDS / 2, tree)
         result.stated = {cls.name: mined[k] for cls in undeclared if (k := class_key(cls.info, cls.name)) in mined}
     seen = set()

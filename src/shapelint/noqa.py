@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 import tokenize
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Set
@@ -117,6 +116,8 @@ def write_atomically(path: Path, data: bytes, expected: bytes) -> None:
     changed on disk since ``expected`` was read from it."""
     if path.read_bytes() != expected:
         raise OSError(f"{path} changed on disk while shapelint worked on it; not written")
+    import tempfile  # only when writing (--fix, --add-noqa)
+
     fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

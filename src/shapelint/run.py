@@ -8,7 +8,6 @@ parsed at most once per worker.  A file whose cache entry still holds is not ana
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -150,6 +149,8 @@ def check_all(jobs: Sequence[Job], library_roots: List[Path], cache_folder: Opti
         _init(library_roots, cache_folder, settings)
         done = [_work(job) for job in jobs]
     else:
+        import multiprocessing  # not for one file (a pre-commit hook's run): its import costs a tenth of the start
+
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         slots: List[Optional[Tuple[Outcome, int]]] = [None] * len(jobs)
         with context.Pool(processes, _init, (library_roots, cache_folder, settings)) as pool:

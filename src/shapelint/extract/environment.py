@@ -9,17 +9,11 @@ the nearest pyproject.toml, ``VIRTUAL_ENV``, a ``.venv`` at the project root.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python < 3.11
-    import tomli as tomllib
+from ..config import read_toml
 
 # Asked of an interpreter that is not a virtual environment's, isolated (-I -S): nothing of
 # the user's runs, only the standard library's sysconfig.
@@ -83,6 +77,9 @@ def interpreter_site_packages(python: Path) -> List[Path]:
     found = _lib_dirs(prefix, None)
     if len(found) == 1:  # a conda environment or a lone installation: its one lib/pythonX.Y
         return found
+    import json
+    import subprocess
+
     try:  # several Pythons share the prefix (/usr): ask it where its libraries are, running none of them
         out = subprocess.run([str(python), "-I", "-S", "-c", _ASK], capture_output=True, text=True, timeout=30, check=True).stdout
         paths = [Path(p) for p in json.loads(out)]
@@ -119,8 +116,8 @@ def _nearest_pyproject(start: Path) -> Optional[Path]:
 def configured_python(pyproject: Path) -> Optional[Path]:
     """``[tool.shapelint] python`` of a pyproject.toml, relative to its folder; None if unset."""
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        data = read_toml(pyproject)
+    except (OSError, ValueError) as e:  # unreadable, not UTF-8, not TOML
         raise EnvironmentError_(f"{pyproject}: cannot read it ({e})") from e
     tool = data.get("tool", {})
     section = tool.get("shapelint", {}) if isinstance(tool, dict) else {}

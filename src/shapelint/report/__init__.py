@@ -1,12 +1,16 @@
-"""Reporters: one function per output format, findings in, text out."""
+"""Reporters: one function per output format, findings in, text out.
+
+The formats for machines (json, and CI's in ``ci``) import what they need when asked for:
+the default run prints text and never loads them.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Callable, Dict, List, Sequence
 
 from ..findings import Finding
-from .ci import github, gitlab, sarif
+
+Format = Callable[[Sequence[Finding], Dict[str, List[str]]], str]
 
 
 def _plural(n: int, word: str) -> str:
@@ -72,6 +76,8 @@ def finding_dict(f: Finding) -> Dict[str, object]:
 
 
 def as_json(findings: Sequence[Finding], sources: Dict[str, List[str]]) -> str:
+    import json
+
     return json.dumps([finding_dict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
 
 
@@ -87,11 +93,24 @@ def statistics(findings: Sequence[Finding]) -> str:
         for code, fs in rows
     )
 
-FORMATS: Dict[str, Callable[[Sequence[Finding], Dict[str, List[str]]], str]] = {
+
+def _ci(name: str) -> Format:
+    """A format of ``ci``, which is imported when the format is asked for."""
+
+    def run(findings: Sequence[Finding], sources: Dict[str, List[str]]) -> str:
+        from . import ci
+
+        made: str = getattr(ci, name)(findings, sources)
+        return made
+
+    return run
+
+
+FORMATS: Dict[str, Format] = {
     "full": full,
     "concise": concise,
     "json": as_json,
-    "github": github,
-    "gitlab": gitlab,
-    "sarif": sarif,
+    "github": _ci("github"),
+    "gitlab": _ci("gitlab"),
+    "sarif": _ci("sarif"),
 }
