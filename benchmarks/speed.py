@@ -10,7 +10,9 @@ All figures come from one run, so their ratios hold on a noisy machine:
 - ``check`` as a user runs it (a new process each time, interpreter start included):
   cold (empty cache, all cores), warm (the same tree again: the cache answers),
   and one process without the cache;
-- one small file, as a pre-commit hook runs it;
+- one small file, as a pre-commit hook runs it (the one nearest 4 kB of those checked;
+  of the model packages, a file that defines no model), and one small model file (the
+  shipped good fixture nearest 4 kB), beside the interpreter's bare start;
 - in-process: peak traced memory of a whole run.
 """
 
@@ -71,6 +73,12 @@ def cli(args: List[str], cache: Optional[Path]) -> float:
     return time.perf_counter() - t0
 
 
+def python_start() -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=False)
+    return time.perf_counter() - t0
+
+
 def memory(files: List[Path]) -> float:
     tracemalloc.start()
     index = ProjectIndex()
@@ -111,11 +119,16 @@ def main() -> int:
         single = cli(["--jobs", "1", "--no-cache", *folders], None)
         one = min(files, key=lambda p: abs(p.stat().st_size - 4000))
         small = min(cli(["--no-cache", str(one)], None) for _ in range(3))
+        model = min(sorted((FIXTURES / "good").glob("*.py")), key=lambda p: abs(p.stat().st_size - 4000))
+        small_model = min(cli(["--no-cache", str(model)], None) for _ in range(3))
+        start = min(python_start() for _ in range(3))
         print(f"libcst parse alone ({args.jobs} processes): {floor:6.2f} s   (the floor)")
         print(f"check, cold cache, {args.jobs} processes: {cold:6.2f} s   = {cold / floor:.2f}x the floor")
         print(f"check, warm cache (unchanged tree):  {warm:6.2f} s   = {warm / cold:.2f}x cold")
         print(f"check, 1 process, no cache:          {single:6.2f} s   = {single / cold:.2f}x cold")
         print(f"check, one small file ({one.name}, {one.stat().st_size:,} bytes, no cache): {small:.2f} s wall, interpreter start included")
+        print(f"check, one small model file ({model.name}, {model.stat().st_size:,} bytes, no cache): {small_model:.2f} s wall, interpreter start included")
+        print(f"the interpreter's start alone (python -c pass): {start:.2f} s")
         if not args.no_memory:
             print(f"peak traced memory, one process: {memory(files):.1f} MiB")
     finally:
