@@ -20,13 +20,11 @@ import functools
 import gc
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Tuple, Type
+from typing import Iterator, Optional, Sequence, Tuple, Type
 
 from . import __version__
 from .extract.environment import library_roots
-
-if TYPE_CHECKING:
-    from .extract.index import ProjectIndex
+from .extract.roots import LazyIndex
 
 
 class Plugin:
@@ -85,7 +83,7 @@ def _shown(path: Path) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _index(folder: Path, python: Optional[str]) -> "ProjectIndex":
+def _index(folder: Path, python: Optional[str]) -> LazyIndex:
     """One index per environment for the life of a flake8 process, as each of ``check``'s
     workers keeps one: a module many checked files import is parsed once, not per file.
     (flake8 checks each file once per run; an editor starts a new flake8 per check.)"""
@@ -93,7 +91,7 @@ def _index(folder: Path, python: Optional[str]) -> "ProjectIndex":
 
 
 @functools.lru_cache(maxsize=None)
-def _shared_index(roots: Tuple[Path, ...]) -> "ProjectIndex":
-    from .extract.index import ProjectIndex
-
-    return ProjectIndex(library_roots=list(roots))
+def _shared_index(roots: Tuple[Path, ...]) -> LazyIndex:
+    """Made into a parsing index by the first file that may define a model: a run over
+    files that cannot (most of a project's) never imports libcst."""
+    return LazyIndex(list(roots))
