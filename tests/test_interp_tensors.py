@@ -57,6 +57,8 @@ EXPRESSIONS = {
     "roll": ("torch.roll(T, shifts=(1, -1), dims=(0, 1))", True),
     "masked_fill": ("T.masked_fill(T != 0, float(-100.0)).flip(0)", True),
     "cat_long": ("torch.cat([LONG, LONG], 1)", True),
+    "negative_size_refused": ("torch.zeros(-2)", False),
+    "chunk_of_empty": ("torch.zeros(0, 3).chunk(4)[0]", True),
 }
 
 

@@ -237,6 +237,8 @@ class TorchCalls:
             sizes = args  # several positional sizes: one dim each
         if not isinstance(sizes, (tuple, list)) or not all(is_int(v) or isinstance(v, Sym) or v is UNKNOWN for v in sizes):
             return Tensor(None)
+        if any(is_int(v) and v < 0 for v in sizes):  # torch refuses a negative size: nothing is made
+            return Tensor(None)
         return Tensor(tuple(_to_dim(v) for v in sizes))
 
     def apply_function(self, spec: Layer, args: List[Any], kwargs: Dict[str, Any], site: Site) -> Any:

@@ -379,7 +379,7 @@ def chunk(x: Optional[Shape], chunks: Any, dim: Any = 0) -> Tuple[Optional[List[
     if d is None:
         return None, Failure(RANK, f"chunk dim={dim} is out of range for a tensor of shape {fmt_shape(x)}")
     size = x[d]
-    if not is_int(size):
+    if not is_int(size) or size < 0:
         return None, None
     step = -(-size // chunks) if size else 1
     return _pieces(x, d, [min(step, size - i) for i in range(0, size, step)] if size else [0] * min(chunks, 1)), None
