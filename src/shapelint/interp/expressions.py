@@ -112,13 +112,19 @@ def _fresh(value: Any) -> Any:
     made keeps only its shape (also as the item of a list or tuple read whole)."""
     if isinstance(value, ConstTensor):
         return plain(value) if value.stale else value
-    if isinstance(value, (list, tuple)) and not isinstance(value, Record) and any(isinstance(v, ConstTensor) and v.stale for v in value):
+    # ``ConstTensor in map(type, ...)``: the scan runs in C (a list read in a loop is read whole each time)
+    if isinstance(value, (list, tuple)) and not isinstance(value, Record) and ConstTensor in map(type, value) and any(isinstance(v, ConstTensor) and v.stale for v in value):
         items = [plain(v) if isinstance(v, ConstTensor) and v.stale else v for v in value]
         if isinstance(value, list):
             value[:] = items  # the same list: others hold it too
             return value
         return type(value)(items) if type(value) is tuple else value
     return value
+
+
+# exact types of values ``eval`` hands back as they are: no tensor, Sym, TorchRef or
+# UNKNOWN (each a doubt), no list or tuple (whose items ``_fresh`` reads)
+_SETTLED = frozenset({int, float, str, bool, type(None), dict, ModuleObj, FuncRef, ClassRef, BoundMethod, Instance, ModuleRef, Partial, LambdaRef, EnumMember})
 
 
 def _concrete_shape(t: Tensor) -> bool:
@@ -134,7 +140,10 @@ class Expressions:
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Any:
         """The value of an expression; one not wholly known counts as a doubt (see
         ``doubts``: what Python might raise there, a ``try`` cannot rule out)."""
-        value = _fresh(self.eval_known(node, frame))
+        value = self.eval_known(node, frame)
+        if type(value) in _SETTLED:
+            return value
+        value = _fresh(value)
         if value is UNKNOWN or isinstance(value, Sym) or (isinstance(value, Tensor) and not _concrete_shape(value)) or (
             isinstance(value, TorchRef) and not torch_known(value.qualname)
         ):

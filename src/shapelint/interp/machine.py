@@ -91,6 +91,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         # the model's forward and its parameters left at their defaults (a caller may pass them)
         self.guessed: Tuple[Optional[cst.FunctionDef], FrozenSet[str]] = (None, frozenset())
         self._lineages = {}
+        self._mros = {}
+        self._methods = {}
         self._namespaces = {}
         self._enum_members = {}
         self.where: Optional[Tuple[Frame, cst.CSTNode]] = None  # the statement running
