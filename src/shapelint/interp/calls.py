@@ -152,7 +152,7 @@ class Calls:
     def eval_call(self, node: cst.Call, frame: Frame) -> Any:
         func = node.func
         # super().__init__(...) / super().forward(...)
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+        if type(func) is cst.Attribute and type(func.value) is cst.Call and type(func.value.func) is cst.Name and func.value.func.value == "super":
             return self.call_super(func.attr.value, node, frame)
         callee = self.eval(func, frame)
         args, kwargs, sites = self.eval_args(node, frame)
@@ -230,7 +230,7 @@ class Calls:
         """Where an argument was written: for a parameter, the caller's argument (with this
         expression appended as an inner site), else the expression itself."""
         here = Site(frame.info, expr)
-        if isinstance(expr, cst.Name) and expr.value in frame.origins:
+        if type(expr) is cst.Name and expr.value in frame.origins:
             outer = frame.origins[expr.value]
             return Site(outer.info, outer.node, outer.inner + (here,))
         return here

@@ -300,10 +300,16 @@ _CMP: Dict[type, Callable[[Any, Any], Any]] = {
 _SAFE_TYPES = (int, float, str, bool, type(None), tuple, list, dict)
 
 
+_ATOMS = frozenset({int, float, str, bool, type(None)})
+
+
 def _plain(v: Any) -> bool:
     """A value Python's own operators may act on without calling anything of ours."""
+    if type(v) in _ATOMS:
+        return True
     if isinstance(v, (list, tuple)):
-        return all(_plain(e) for e in v)
+        # a list of numbers or strings is answered by a scan in C (``x in big_list`` in a loop)
+        return _ATOMS.issuperset(map(type, v)) or all(_plain(e) for e in v)
     if isinstance(v, dict):
         return all(_plain(k) and _plain(e) for k, e in v.items())
     if isinstance(v, EnumMember):

@@ -11,7 +11,7 @@ from ..layers.core import is_int
 from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
-from .common import _BINOPS, _CMP, MAX_LOOP, RANK_FLAGS, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values, narrow_format
+from .common import _BINOPS, _CMP, MAX_LOOP, MAX_STEPS, RANK_FLAGS, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values, narrow_format
 from .dispatch import class_key, identical, same_class, torch_has, torch_known, unwrap
 from .objects import is_property
 from .overlays import CONSTANTS
@@ -136,6 +136,8 @@ class Expressions:
     """Evaluates expressions to values."""
 
     doubts: int
+    steps: int
+    check_budget: Callable[[], None]
 
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Any:
         """The value of an expression; one not wholly known counts as a doubt (see
@@ -151,27 +153,29 @@ class Expressions:
         return value
 
     def eval_known(self, expr: cst.BaseExpression, frame: Frame) -> Any:
-        self.tick()
+        steps = self.steps = self.steps + 1  # Machine.tick, inline: this runs for every expression
+        if steps > MAX_STEPS or not steps & 1023:
+            self.check_budget()
         node: Any = expr
         t = type(node)  # exact types: libcst's classes are ABCs, and isinstance on them is slow
         if t is cst.Name:
             return self.lookup_name(node.value, frame)
-        if t is cst.Integer:
-            return int(node.value.replace("_", ""), 0)
-        if t is cst.Float:
-            return float(node.value.replace("_", ""))
-        if t is cst.Imaginary:
-            return UNKNOWN
-        if t in (cst.SimpleString, cst.ConcatenatedString):
-            return self.string(node)
-        if t is cst.FormattedString:
-            return self.fstring(node, frame)
         if t is cst.Attribute:
             return self.getattr(self.eval(node.value, frame), node.attr.value)
         if t is cst.Call:
             return self.eval_call(node, frame)
+        if t is cst.Integer:
+            return int(node.value.replace("_", ""), 0)
         if t is cst.Subscript:
             return self.subscript(node, frame)
+        if t is cst.Float:
+            return float(node.value.replace("_", ""))
+        if t is cst.Imaginary:
+            return UNKNOWN
+        if t is cst.SimpleString or t is cst.ConcatenatedString:
+            return self.string(node)
+        if t is cst.FormattedString:
+            return self.fstring(node, frame)
         if t is cst.BinaryOperation:
             return self.binop(node.operator, self.eval(node.left, frame), self.eval(node.right, frame), Site(frame.info, node))
         if t is cst.UnaryOperation:

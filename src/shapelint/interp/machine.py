@@ -111,10 +111,16 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
     # ------------------------------------------------------------------ budget
     def tick(self) -> None:
         self.steps += 1
+        if self.steps > MAX_STEPS or not self.steps & 1023:
+            self.check_budget()
+
+    def check_budget(self) -> None:
+        """Past the step budget, or (looked at every 1024 steps) the file's time is up:
+        what is not followed stays unknown.  ``eval_known`` counts its steps inline."""
         if self.steps > MAX_STEPS:
             raise Budget()
-        if not self.steps & 1023 and self.deadline is not None and time.process_time() > self.deadline:
-            raise Budget()  # the file's time is up: what is not followed stays unknown
+        if self.deadline is not None and time.process_time() > self.deadline:
+            raise Budget()
 
     # ------------------------------------------------------------------ names
     def global_value(self, info: ModuleInfo, name: str) -> Any:

@@ -131,6 +131,14 @@ class Site:
     node: cst.CSTNode
     inner: Tuple["Site", ...] = ()
 
+    def __init__(self, info: "ModuleInfo", node: cst.CSTNode, inner: Tuple["Site", ...] = ()) -> None:
+        # the dataclass's own __init__ of a frozen class sets each field through
+        # object.__setattr__; a site is made for every call and argument read
+        fields = self.__dict__
+        fields["info"] = info
+        fields["node"] = node
+        fields["inner"] = inner
+
     @property
     def innermost(self) -> "Site":
         return self.inner[-1] if self.inner else self
