@@ -66,8 +66,10 @@ class Calls:
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
         # a file without the word ``yield`` has no generator: no walk of the body (an
-        # editor checks the buffer at each keystroke, so these walks count)
-        generator = "yield" in fn.info.source and self.scan(fn.info, "yields", fn.node, _yields)
+        # editor checks the buffer at each keystroke, so these walks count); the answer is
+        # kept per function, as the search of the file's text costs as much as a short call
+        source = fn.info.source
+        generator = self.scan(fn.info, "generator", fn.node, lambda node: "yield" in source and _yields(node))
         if generator or self.depth >= MAX_DEPTH:  # not followed: what it does is not known
             _handed_over(args, kwargs)
             self.doubts += 1

@@ -143,7 +143,12 @@ class Expressions:
         """The value of an expression; one not wholly known counts as a doubt (see
         ``doubts``: what Python might raise there, a ``try`` cannot rule out)."""
         value = self.eval_known(node, frame)
-        if type(value) in _SETTLED:
+        t = type(value)
+        if t in _SETTLED:
+            return value
+        if t is Tensor:  # exactly: a ConstTensor may be stale (``_fresh``)
+            if not _concrete_shape(value):
+                self.doubts += 1
             return value
         value = _fresh(value)
         if value is UNKNOWN or isinstance(value, Sym) or (isinstance(value, Tensor) and not _concrete_shape(value)) or (
