@@ -111,6 +111,7 @@ class Calls:
         positional = list(params.posonly_params) + list(params.params)
         env, origins = frame.env, frame.origins
         remaining = dict(kwargs)
+        blank: List[Frame] = []  # the empty frame defaults are read in, while it stays empty
 
         def by_name(p: cst.Param) -> None:
             """A parameter not given by position: its keyword, else its default, else unknown."""
@@ -120,7 +121,11 @@ class Calls:
                 if sites is not None and name in sites.keywords:
                     origins[name] = sites.keywords[name]
             elif p.default is not None:
-                env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
+                if not blank:
+                    blank.append(Frame(frame.info, {}, phase="init"))
+                env[name] = self.eval(p.default, blank[0])
+                if blank[0].env or blank[0].origins or blank[0].early or blank[0].guards:
+                    blank.clear()  # written to (a walrus): the next default gets a new one
             else:
                 env[name] = UNKNOWN
                 self.doubts += 1  # not given: Python may refuse the call
@@ -225,7 +230,11 @@ class Calls:
                 sites.keywords[a.keyword.value] = self.origin(a.value, frame)
             else:
                 args.append(value)
-                sites.positional.append(self.origin(a.value, frame))
+                expr = a.value  # self.origin, inline: this runs for every argument
+                if type(expr) is cst.Name and expr.value in frame.origins:
+                    sites.positional.append(self.origin(expr, frame))
+                else:
+                    sites.positional.append(Site(frame.info, expr))
         return args, kwargs, sites
 
     def origin(self, expr: cst.BaseExpression, frame: Frame) -> Site:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -138,6 +138,7 @@ class Expressions:
     doubts: int
     steps: int
     check_budget: Callable[[], None]
+    guessed: Tuple[Optional[cst.FunctionDef], FrozenSet[str]]  # see Machine
 
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Any:
         """The value of an expression; one not wholly known counts as a doubt (see
@@ -164,7 +165,10 @@ class Expressions:
         node: Any = expr
         t = type(node)  # exact types: libcst's classes are ABCs, and isinstance on them is slow
         if t is cst.Name:
-            return self.lookup_name(node.value, frame)
+            name = node.value
+            if name in frame.env and frame.fn is not self.guessed[0]:
+                return frame.env[name]  # a local (lookup_name, without its check of guessed defaults)
+            return self.lookup_name(name, frame)
         if t is cst.Attribute:
             return self.getattr(self.eval(node.value, frame), node.attr.value)
         if t is cst.Call:

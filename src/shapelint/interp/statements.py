@@ -10,7 +10,7 @@ from ..extract.index import ModuleInfo
 from ..extract.walk import walk
 from ..layers import UNKNOWN, Failure
 from ..layers.core import ASSERT, is_int
-from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
+from .common import _AUG, _NOT_MODULES, MAX_STEPS, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
 from .overlays.arrays import rows
 from .overlays.enum import canonical
 from .values import ClassRef, ConstTensor, FuncRef, Instance, ModuleObj, Site, Tensor, tensor_written
@@ -177,6 +177,7 @@ class Statements:
     training: Any  # a module's ``self.training``: True, False or UNKNOWN (both modes)
     steps: int
     where: Optional[Tuple[Frame, cst.CSTNode]]
+    check_budget: Callable[[], None]
 
     def exec_block(self, block: Any, frame: Frame) -> None:
         body = block.body if type(block) in _BLOCKS else block
@@ -184,7 +185,9 @@ class Statements:
             self.exec_stmt(stmt, frame)
 
     def exec_stmt(self, stmt: Any, frame: Frame) -> None:
-        self.tick()
+        steps = self.steps = self.steps + 1  # Machine.tick, inline
+        if steps > MAX_STEPS or not steps & 1023:
+            self.check_budget()
         self.where = (frame, stmt)  # where the budget ran out, if it does
         t = type(stmt)  # exact types: libcst's classes are ABCs, and isinstance on them is slow
         if t is cst.SimpleStatementLine:
