@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import FunctionType
 from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -306,6 +307,8 @@ class Calls:
 
     def _call(self, callee: Any, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
         self.current_site = site
+        if type(callee) is FunctionType and getattr(callee, "__shapelint_builtin__", False):
+            return callee(self, args, kwargs)  # a builtin (the last case below, the most common one)
         if isinstance(callee, Partial):
             merged = dict(callee.kwargs)
             merged.update(kwargs)

@@ -251,8 +251,13 @@ def _is_known(v: Any) -> bool:
     return True
 
 
+_ATOMS = frozenset({int, float, str, bool, type(None)})
+
+
 def _truth(v: Any) -> Optional[bool]:
     """Python truthiness, or None when it cannot be known."""
+    if type(v) in _ATOMS:
+        return bool(v)
     if v is UNKNOWN or isinstance(v, (Sym, Tensor)):
         return None
     if isinstance(v, (Instance, EnumMember)):
@@ -298,9 +303,6 @@ _CMP: Dict[type, Callable[[Any, Any], Any]] = {
 
 
 _SAFE_TYPES = (int, float, str, bool, type(None), tuple, list, dict)
-
-
-_ATOMS = frozenset({int, float, str, bool, type(None)})
 
 
 def _plain(v: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import FunctionType
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -28,6 +29,7 @@ from .values import (
     LambdaRef,
     ModuleObj,
     ModuleRef,
+    Parameter,
     Partial,
     PyValue,
     Record,
@@ -124,7 +126,7 @@ def _fresh(value: Any) -> Any:
 
 # exact types of values ``eval`` hands back as they are: no tensor, Sym, TorchRef or
 # UNKNOWN (each a doubt), no list or tuple (whose items ``_fresh`` reads)
-_SETTLED = frozenset({int, float, str, bool, type(None), dict, ModuleObj, FuncRef, ClassRef, BoundMethod, Instance, ModuleRef, Partial, LambdaRef, EnumMember})
+_SETTLED = frozenset({int, float, str, bool, type(None), dict, ModuleObj, FuncRef, ClassRef, BoundMethod, Instance, ModuleRef, Partial, LambdaRef, EnumMember, FunctionType, _Iter, Parameter})
 
 
 def _concrete_shape(t: Tensor) -> bool:
@@ -151,6 +153,15 @@ class Expressions:
             if not _concrete_shape(value):
                 self.doubts += 1
             return value
+        if value is UNKNOWN:
+            self.doubts += 1
+            return value
+        if t is TorchRef:
+            if not torch_known(value.qualname):
+                self.doubts += 1
+            return value
+        if (t is tuple or t is list) and ConstTensor not in map(type, value):
+            return value  # nothing stale in it (``_fresh``), and no doubt
         value = _fresh(value)
         if value is UNKNOWN or isinstance(value, Sym) or (isinstance(value, Tensor) and not _concrete_shape(value)) or (
             isinstance(value, TorchRef) and not torch_known(value.qualname)
