@@ -47,6 +47,9 @@ from .values import ClassRef, FuncRef, ModuleRef, Site, TorchRef
 _MODELLED = {"torch", "typing", "typing_extensions", "types"} | set(MODULES)
 
 
+_LITERALS = {"True": True, "False": False, "None": None}
+
+
 def _modelled(qual: str) -> bool:
     return qual.split(".")[0] in _MODELLED or qual in LIBRARY
 
@@ -199,6 +202,6 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
             self.shape_doubt = True  # a default the analysis chose, not one the code fixes
         if name in frame.env:
             return frame.env[name]
-        if name in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[name]
+        if name in _LITERALS:
+            return _LITERALS[name]
         return self.global_value(frame.info, name)
