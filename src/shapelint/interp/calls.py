@@ -57,6 +57,11 @@ def _handed_over(args: List[Any], kwargs: Dict[str, Any]) -> None:
         tensor_written()
 
 
+# default values that neither write to their frame nor keep it (as a lambda does): one
+# empty frame serves them all
+_READ_ONLY = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)
+
+
 class Calls:
     """Calls functions, methods and classes."""
 
@@ -112,7 +117,7 @@ class Calls:
         positional = list(params.posonly_params) + list(params.params)
         env, origins = frame.env, frame.origins
         remaining = dict(kwargs)
-        blank: List[Frame] = []  # the empty frame defaults are read in, while it stays empty
+        blank: List[Frame] = []  # one empty frame for the defaults that only read names
 
         def by_name(p: cst.Param) -> None:
             """A parameter not given by position: its keyword, else its default, else unknown."""
@@ -122,11 +127,12 @@ class Calls:
                 if sites is not None and name in sites.keywords:
                     origins[name] = sites.keywords[name]
             elif p.default is not None:
-                if not blank:
-                    blank.append(Frame(frame.info, {}, phase="init"))
-                env[name] = self.eval(p.default, blank[0])
-                if blank[0].env or blank[0].origins or blank[0].early or blank[0].guards:
-                    blank.clear()  # written to (a walrus): the next default gets a new one
+                if type(p.default) not in _READ_ONLY:  # a lambda keeps its frame's names, a walrus writes them
+                    env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
+                else:
+                    if not blank:
+                        blank.append(Frame(frame.info, {}, phase="init"))
+                    env[name] = self.eval(p.default, blank[0])
             else:
                 env[name] = UNKNOWN
                 self.doubts += 1  # not given: Python may refuse the call

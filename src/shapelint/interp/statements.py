@@ -167,6 +167,24 @@ def _changes(stmt: cst.CSTNode) -> Tuple[Any, ...]:
     return (stmt, assigned, changed, names, attrs, bool(returns), mutated)
 
 
+def _never_a_module(own: cst.FunctionDef) -> bool:
+    """Every ``return`` of the function gives a comparison, a literal or arithmetic."""
+    returns: List[cst.Return] = []
+
+    class V(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is own  # a nested function's returns are its own
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            returns.append(node)
+
+    walk(own, V())
+    return bool(returns) and all(r.value is not None and isinstance(r.value, _NOT_MODULES + (cst.Name,)) and not (isinstance(r.value, cst.Name) and r.value.value not in ("True", "False", "None")) for r in returns)
+
+
 class Statements:
     """Executes statements over a frame."""
 
@@ -316,21 +334,7 @@ class Statements:
         fn = self.eval(source.func, frame) if isinstance(source.func, cst.Name) else None
         if not isinstance(fn, FuncRef):
             return False
-        returns: List[cst.Return] = []
-        own = fn.node
-
-        class V(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is own  # a nested function's returns are its own
-
-            def visit_Lambda(self, node: cst.Lambda) -> bool:
-                return False
-
-            def visit_Return(self, node: cst.Return) -> None:
-                returns.append(node)
-
-        walk(own, V())
-        return bool(returns) and all(r.value is not None and isinstance(r.value, _NOT_MODULES + (cst.Name,)) and not (isinstance(r.value, cst.Name) and r.value.value not in ("True", "False", "None")) for r in returns)
+        return bool(self.scan(fn.info, "never_a_module", fn.node, _never_a_module))
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Make every name (and self attribute) a statement assigns unknown; a ``return``
