@@ -74,8 +74,12 @@ class Calls:
         # a file without the word ``yield`` has no generator: no walk of the body (an
         # editor checks the buffer at each keystroke, so these walks count); the answer is
         # kept per function, as the search of the file's text costs as much as a short call
-        source = fn.info.source
-        generator = self.scan(fn.info, "generator", fn.node, lambda node: "yield" in source and _yields(node))
+        known = fn.info.scans.get(("generator", id(fn.node)))
+        if known is not None:
+            generator = known[1]
+        else:
+            source = fn.info.source
+            generator = self.scan(fn.info, "generator", fn.node, lambda node: "yield" in source and _yields(node))
         if generator or self.depth >= MAX_DEPTH:  # not followed: what it does is not known
             _handed_over(args, kwargs)
             self.doubts += 1
@@ -232,16 +236,15 @@ class Calls:
                     origin = frame.origins.get(f"**{name}.{k}") if name else None
                     if origin is not None:
                         sites.keywords[k] = origin
-            elif a.keyword is not None:
-                kwargs[a.keyword.value] = value
-                sites.keywords[a.keyword.value] = self.origin(a.value, frame)
             else:
-                args.append(value)
                 expr = a.value  # self.origin, inline: this runs for every argument
-                if type(expr) is cst.Name and expr.value in frame.origins:
-                    sites.positional.append(self.origin(expr, frame))
+                site = self.origin(expr, frame) if type(expr) is cst.Name and expr.value in frame.origins else Site(frame.info, expr)
+                if a.keyword is not None:
+                    kwargs[a.keyword.value] = value
+                    sites.keywords[a.keyword.value] = site
                 else:
-                    sites.positional.append(Site(frame.info, expr))
+                    args.append(value)
+                    sites.positional.append(site)
         return args, kwargs, sites
 
     def origin(self, expr: cst.BaseExpression, frame: Frame) -> Site:

@@ -667,14 +667,7 @@ class Expressions:
     def getattr(self, obj: Any, name: str) -> Any:
         if obj is UNKNOWN:
             return UNKNOWN
-        if name in ("__name__", "__qualname__") and isinstance(obj, (TorchRef, ClassRef, FuncRef)):
-            return obj.qualname.rsplit(".", 1)[-1] if isinstance(obj, TorchRef) else obj.name
-        if isinstance(obj, TorchRef):
-            qual = f"{obj.qualname}.{name}"
-            return CONSTANTS[qual] if qual in CONSTANTS else TorchRef(qual)
-        if isinstance(obj, PyValue):
-            return obj.attribute(name)
-        if isinstance(obj, ModuleObj):
+        if type(obj) is ModuleObj:  # the most common (``self.conv``), and of none of the classes below
             if name in obj.children:
                 return obj.children[name]
             if name in obj.attrs:
@@ -704,6 +697,13 @@ class Expressions:
             if name == "training":
                 return self.training
             return UNKNOWN
+        if name in ("__name__", "__qualname__") and isinstance(obj, (TorchRef, ClassRef, FuncRef)):
+            return obj.qualname.rsplit(".", 1)[-1] if isinstance(obj, TorchRef) else obj.name
+        if isinstance(obj, TorchRef):
+            qual = f"{obj.qualname}.{name}"
+            return CONSTANTS[qual] if qual in CONSTANTS else TorchRef(qual)
+        if isinstance(obj, PyValue):
+            return obj.attribute(name)
         if isinstance(obj, Tensor):
             if name in ("shape", "ndim") and obj.assumed:
                 self.shape_doubt = True  # SHP009 reports no assert that reads a shape resting on an assumption

@@ -58,6 +58,14 @@ class Tensor:
     # a bool one masks; None: not known (any operation not modelled gives that)
     dtype: Optional[str] = None
 
+    def __init__(self, shape: Optional[Shape], note: Any = "", assumed: FrozenSet[str] = frozenset(), dtype: Optional[str] = None) -> None:
+        # as Site's: the fields set directly (ConstTensor has the dataclass's own __init__)
+        fields = self.__dict__
+        fields["shape"] = shape
+        fields["note"] = note
+        fields["assumed"] = assumed
+        fields["dtype"] = dtype
+
     @property
     def rank(self) -> Optional[int]:
         return None if self.shape is None else len(self.shape)
