@@ -91,7 +91,7 @@ class Classes:
         """The class and its bases, depth first: ClassRefs, then the torch base (a TorchRef).
         Cached per class where its bases are names: read from globals, which are cached
         too, so from the second reading on they give the same values and doubts; a hit
-        counts the doubts the second reading counted."""
+        counts the doubts the second reading counted.  The list is shared: read it only."""
         key = id(cls.node)
         hit = self._mros.get(key)
         if hit is not None and hit[1] is not None:
