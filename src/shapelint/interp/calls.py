@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import FunctionType
 from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -56,6 +57,11 @@ def _handed_over(args: List[Any], kwargs: Dict[str, Any]) -> None:
         tensor_written()
 
 
+# default values that neither write to their frame nor keep it (as a lambda does): one
+# empty frame serves them all
+_READ_ONLY = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)
+
+
 class Calls:
     """Calls functions, methods and classes."""
 
@@ -66,8 +72,14 @@ class Calls:
     def call_function(self, fn: FuncRef, args: List[Any], kwargs: Dict[str, Any], sites: Optional["ArgSites"] = None, phase: str = "forward", open_ended: bool = False) -> Any:
         """Interpret a call; ``open_ended``: arguments not given are unknown, not absent."""
         # a file without the word ``yield`` has no generator: no walk of the body (an
-        # editor checks the buffer at each keystroke, so these walks count)
-        generator = "yield" in fn.info.source and self.scan(fn.info, "yields", fn.node, _yields)
+        # editor checks the buffer at each keystroke, so these walks count); the answer is
+        # kept per function, as the search of the file's text costs as much as a short call
+        known = fn.info.scans.get(("generator", id(fn.node)))
+        if known is not None:
+            generator = known[1]
+        else:
+            source = fn.info.source
+            generator = self.scan(fn.info, "generator", fn.node, lambda node: "yield" in source and _yields(node))
         if generator or self.depth >= MAX_DEPTH:  # not followed: what it does is not known
             _handed_over(args, kwargs)
             self.doubts += 1
@@ -109,6 +121,7 @@ class Calls:
         positional = list(params.posonly_params) + list(params.params)
         env, origins = frame.env, frame.origins
         remaining = dict(kwargs)
+        blank: List[Frame] = []  # one empty frame for the defaults that only read names
 
         def by_name(p: cst.Param) -> None:
             """A parameter not given by position: its keyword, else its default, else unknown."""
@@ -118,7 +131,12 @@ class Calls:
                 if sites is not None and name in sites.keywords:
                     origins[name] = sites.keywords[name]
             elif p.default is not None:
-                env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
+                if type(p.default) not in _READ_ONLY:  # a lambda keeps its frame's names, a walrus writes them
+                    env[name] = self.eval(p.default, Frame(frame.info, {}, phase="init"))
+                else:
+                    if not blank:
+                        blank.append(Frame(frame.info, {}, phase="init"))
+                    env[name] = self.eval(p.default, blank[0])
             else:
                 env[name] = UNKNOWN
                 self.doubts += 1  # not given: Python may refuse the call
@@ -152,7 +170,7 @@ class Calls:
     def eval_call(self, node: cst.Call, frame: Frame) -> Any:
         func = node.func
         # super().__init__(...) / super().forward(...)
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+        if type(func) is cst.Attribute and type(func.value) is cst.Call and type(func.value.func) is cst.Name and func.value.func.value == "super":
             return self.call_super(func.attr.value, node, frame)
         callee = self.eval(func, frame)
         args, kwargs, sites = self.eval_args(node, frame)
@@ -218,19 +236,22 @@ class Calls:
                     origin = frame.origins.get(f"**{name}.{k}") if name else None
                     if origin is not None:
                         sites.keywords[k] = origin
-            elif a.keyword is not None:
-                kwargs[a.keyword.value] = value
-                sites.keywords[a.keyword.value] = self.origin(a.value, frame)
             else:
-                args.append(value)
-                sites.positional.append(self.origin(a.value, frame))
+                expr = a.value  # self.origin, inline: this runs for every argument
+                site = self.origin(expr, frame) if type(expr) is cst.Name and expr.value in frame.origins else Site(frame.info, expr)
+                if a.keyword is not None:
+                    kwargs[a.keyword.value] = value
+                    sites.keywords[a.keyword.value] = site
+                else:
+                    args.append(value)
+                    sites.positional.append(site)
         return args, kwargs, sites
 
     def origin(self, expr: cst.BaseExpression, frame: Frame) -> Site:
         """Where an argument was written: for a parameter, the caller's argument (with this
         expression appended as an inner site), else the expression itself."""
         here = Site(frame.info, expr)
-        if isinstance(expr, cst.Name) and expr.value in frame.origins:
+        if type(expr) is cst.Name and expr.value in frame.origins:
             outer = frame.origins[expr.value]
             return Site(outer.info, outer.node, outer.inner + (here,))
         return here
@@ -295,6 +316,8 @@ class Calls:
 
     def _call(self, callee: Any, args: List[Any], kwargs: Dict[str, Any], site: Site, sites: "ArgSites", phase: str) -> Any:
         self.current_site = site
+        if type(callee) is FunctionType and getattr(callee, "__shapelint_builtin__", False):
+            return callee(self, args, kwargs)  # a builtin (the last case below, the most common one)
         if isinstance(callee, Partial):
             merged = dict(callee.kwargs)
             merged.update(kwargs)

@@ -70,17 +70,40 @@ def _named_buffers(obj: ModuleObj, prefix: str, seen: Optional[set] = None) -> O
     return out
 
 
+def _dotted(expr: cst.BaseExpression) -> bool:
+    """``name`` or ``a.b.c``: read from globals alone, the same each time."""
+    while type(expr) is cst.Attribute:
+        expr = expr.value
+    return type(expr) is cst.Name
+
+
 class Classes:
     """Builds module objects."""
 
     try_depth: int  # ``try`` blocks with handlers the running code is inside
+    doubts: int
+    _globals_busy: set
+    # id(class node) -> (node, its mro, the doubts reading its bases counted); the node keeps the id alive
+    _mros: Dict[int, Tuple[cst.ClassDef, Optional[List[Any]], int]]
+    _methods: Dict[int, Tuple[cst.ClassDef, Dict[str, cst.FunctionDef]]]  # id(class node) -> (node, its methods by name)
 
     def mro(self, cls: ClassRef) -> List[Any]:
-        """The class and its bases, depth first: ClassRefs, then the torch base (a TorchRef)."""
+        """The class and its bases, depth first: ClassRefs, then the torch base (a TorchRef).
+        Cached per class where its bases are names: read from globals, which are cached
+        too, so from the second reading on they give the same values and doubts; a hit
+        counts the doubts the second reading counted.  The list is shared: read it only."""
+        key = id(cls.node)
+        hit = self._mros.get(key)
+        if hit is not None and hit[1] is not None:
+            self.doubts += hit[2]
+            return hit[1]
         out: List[Any] = []
         seen: set = set()
+        doubts = self.doubts
+        cacheable = not self._globals_busy  # a global being bound reads as unknown only meanwhile
 
         def visit(c: Any, depth: int) -> None:
+            nonlocal cacheable
             if depth > 20:
                 return
             if isinstance(c, ClassRef):
@@ -89,11 +112,14 @@ class Classes:
                 seen.add(id(c.node))
                 out.append(c)
                 for base in c.node.bases:
+                    cacheable = cacheable and _dotted(base.value)
                     visit(self.eval(base.value, Frame(c.info, {}, phase="init")), depth + 1)
             elif isinstance(c, TorchRef):
                 out.append(c)
 
         visit(cls, 0)
+        if cacheable:  # the first reading may bind globals (and count their doubts): kept from the second on
+            self._mros[key] = (cls.node, out if hit is not None else None, self.doubts - doubts)
         return out
 
     def find_method(self, cls: ClassRef, name: str) -> Optional[FuncRef]:
@@ -107,12 +133,17 @@ class Classes:
     def _own_method(self, cls: ClassRef, name: str) -> Optional[FuncRef]:
         """The method ``name`` defined in the class body itself; the last definition wins
         (as in Python: ``@overload`` stubs come first)."""
-        found = None
-        if isinstance(cls.node.body, cst.IndentedBlock):
-            for stmt in cls.node.body.body:
-                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and not _is_accessor(stmt):
-                    found = FuncRef(cls.info, stmt, owner=cls)
-        return found
+        key = id(cls.node)
+        methods = self._methods.get(key)
+        if methods is None or methods[0] is not cls.node:
+            defs: Dict[str, cst.FunctionDef] = {}
+            if isinstance(cls.node.body, cst.IndentedBlock):
+                for stmt in cls.node.body.body:
+                    if isinstance(stmt, cst.FunctionDef) and not _is_accessor(stmt):
+                        defs[stmt.name.value] = stmt
+            methods = self._methods[key] = (cls.node, defs)
+        fn = methods[1].get(name)
+        return None if fn is None else FuncRef(cls.info, fn, owner=cls)
 
     def torch_base(self, cls: ClassRef) -> Optional[str]:
         for c in self.mro(cls):

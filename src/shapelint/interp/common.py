@@ -251,8 +251,13 @@ def _is_known(v: Any) -> bool:
     return True
 
 
+_ATOMS = frozenset({int, float, str, bool, type(None)})
+
+
 def _truth(v: Any) -> Optional[bool]:
     """Python truthiness, or None when it cannot be known."""
+    if type(v) in _ATOMS:
+        return bool(v)
     if v is UNKNOWN or isinstance(v, (Sym, Tensor)):
         return None
     if isinstance(v, (Instance, EnumMember)):
@@ -302,8 +307,11 @@ _SAFE_TYPES = (int, float, str, bool, type(None), tuple, list, dict)
 
 def _plain(v: Any) -> bool:
     """A value Python's own operators may act on without calling anything of ours."""
+    if type(v) in _ATOMS:
+        return True
     if isinstance(v, (list, tuple)):
-        return all(_plain(e) for e in v)
+        # a list of numbers or strings is answered by a scan in C (``x in big_list`` in a loop)
+        return _ATOMS.issuperset(map(type, v)) or all(_plain(e) for e in v)
     if isinstance(v, dict):
         return all(_plain(k) and _plain(e) for k, e in v.items())
     if isinstance(v, EnumMember):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from types import FunctionType
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -11,7 +12,7 @@ from ..layers.core import is_int
 from ..layers.matmul import matmul
 from ..layers.tensor import broadcast
 from .classes import MODULE_METHODS
-from .common import _BINOPS, _CMP, MAX_LOOP, RANK_FLAGS, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values, narrow_format
+from .common import _BINOPS, _CMP, MAX_LOOP, MAX_STEPS, RANK_FLAGS, Frame, Sym, _after, _assumed, _dim_value, _Iter, _method_kind, _plain, _rank_assumed, _truth, merge_values, narrow_format
 from .dispatch import class_key, identical, same_class, torch_has, torch_known, unwrap
 from .objects import is_property
 from .overlays import CONSTANTS
@@ -28,6 +29,7 @@ from .values import (
     LambdaRef,
     ModuleObj,
     ModuleRef,
+    Parameter,
     Partial,
     PyValue,
     Record,
@@ -112,13 +114,19 @@ def _fresh(value: Any) -> Any:
     made keeps only its shape (also as the item of a list or tuple read whole)."""
     if isinstance(value, ConstTensor):
         return plain(value) if value.stale else value
-    if isinstance(value, (list, tuple)) and not isinstance(value, Record) and any(isinstance(v, ConstTensor) and v.stale for v in value):
+    # ``ConstTensor in map(type, ...)``: the scan runs in C (a list read in a loop is read whole each time)
+    if isinstance(value, (list, tuple)) and not isinstance(value, Record) and ConstTensor in map(type, value) and any(isinstance(v, ConstTensor) and v.stale for v in value):
         items = [plain(v) if isinstance(v, ConstTensor) and v.stale else v for v in value]
         if isinstance(value, list):
             value[:] = items  # the same list: others hold it too
             return value
         return type(value)(items) if type(value) is tuple else value
     return value
+
+
+# exact types of values ``eval`` hands back as they are: no tensor, Sym, TorchRef or
+# UNKNOWN (each a doubt), no list or tuple (whose items ``_fresh`` reads)
+_SETTLED = frozenset({int, float, str, bool, type(None), dict, ModuleObj, FuncRef, ClassRef, BoundMethod, Instance, ModuleRef, Partial, LambdaRef, EnumMember, FunctionType, _Iter, Parameter})
 
 
 def _concrete_shape(t: Tensor) -> bool:
@@ -130,11 +138,31 @@ class Expressions:
     """Evaluates expressions to values."""
 
     doubts: int
+    steps: int
+    check_budget: Callable[[], None]
+    guessed: Tuple[Optional[cst.FunctionDef], FrozenSet[str]]  # see Machine
 
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Any:
         """The value of an expression; one not wholly known counts as a doubt (see
         ``doubts``: what Python might raise there, a ``try`` cannot rule out)."""
-        value = _fresh(self.eval_known(node, frame))
+        value = self.eval_known(node, frame)
+        t = type(value)
+        if t in _SETTLED:
+            return value
+        if t is Tensor:  # exactly: a ConstTensor may be stale (``_fresh``)
+            if not _concrete_shape(value):
+                self.doubts += 1
+            return value
+        if value is UNKNOWN:
+            self.doubts += 1
+            return value
+        if t is TorchRef:
+            if not torch_known(value.qualname):
+                self.doubts += 1
+            return value
+        if (t is tuple or t is list) and ConstTensor not in map(type, value):
+            return value  # nothing stale in it (``_fresh``), and no doubt
+        value = _fresh(value)
         if value is UNKNOWN or isinstance(value, Sym) or (isinstance(value, Tensor) and not _concrete_shape(value)) or (
             isinstance(value, TorchRef) and not torch_known(value.qualname)
         ):
@@ -142,27 +170,32 @@ class Expressions:
         return value
 
     def eval_known(self, expr: cst.BaseExpression, frame: Frame) -> Any:
-        self.tick()
+        steps = self.steps = self.steps + 1  # Machine.tick, inline: this runs for every expression
+        if steps > MAX_STEPS or not steps & 1023:
+            self.check_budget()
         node: Any = expr
         t = type(node)  # exact types: libcst's classes are ABCs, and isinstance on them is slow
         if t is cst.Name:
-            return self.lookup_name(node.value, frame)
-        if t is cst.Integer:
-            return int(node.value.replace("_", ""), 0)
-        if t is cst.Float:
-            return float(node.value.replace("_", ""))
-        if t is cst.Imaginary:
-            return UNKNOWN
-        if t in (cst.SimpleString, cst.ConcatenatedString):
-            return self.string(node)
-        if t is cst.FormattedString:
-            return self.fstring(node, frame)
+            name = node.value
+            if name in frame.env and frame.fn is not self.guessed[0]:
+                return frame.env[name]  # a local (lookup_name, without its check of guessed defaults)
+            return self.lookup_name(name, frame)
         if t is cst.Attribute:
             return self.getattr(self.eval(node.value, frame), node.attr.value)
         if t is cst.Call:
             return self.eval_call(node, frame)
+        if t is cst.Integer:
+            return int(node.value.replace("_", ""), 0)
         if t is cst.Subscript:
             return self.subscript(node, frame)
+        if t is cst.Float:
+            return float(node.value.replace("_", ""))
+        if t is cst.Imaginary:
+            return UNKNOWN
+        if t is cst.SimpleString or t is cst.ConcatenatedString:
+            return self.string(node)
+        if t is cst.FormattedString:
+            return self.fstring(node, frame)
         if t is cst.BinaryOperation:
             return self.binop(node.operator, self.eval(node.left, frame), self.eval(node.right, frame), Site(frame.info, node))
         if t is cst.UnaryOperation:
@@ -634,14 +667,7 @@ class Expressions:
     def getattr(self, obj: Any, name: str) -> Any:
         if obj is UNKNOWN:
             return UNKNOWN
-        if name in ("__name__", "__qualname__") and isinstance(obj, (TorchRef, ClassRef, FuncRef)):
-            return obj.qualname.rsplit(".", 1)[-1] if isinstance(obj, TorchRef) else obj.name
-        if isinstance(obj, TorchRef):
-            qual = f"{obj.qualname}.{name}"
-            return CONSTANTS[qual] if qual in CONSTANTS else TorchRef(qual)
-        if isinstance(obj, PyValue):
-            return obj.attribute(name)
-        if isinstance(obj, ModuleObj):
+        if type(obj) is ModuleObj:  # the most common (``self.conv``), and of none of the classes below
             if name in obj.children:
                 return obj.children[name]
             if name in obj.attrs:
@@ -671,6 +697,13 @@ class Expressions:
             if name == "training":
                 return self.training
             return UNKNOWN
+        if name in ("__name__", "__qualname__") and isinstance(obj, (TorchRef, ClassRef, FuncRef)):
+            return obj.qualname.rsplit(".", 1)[-1] if isinstance(obj, TorchRef) else obj.name
+        if isinstance(obj, TorchRef):
+            qual = f"{obj.qualname}.{name}"
+            return CONSTANTS[qual] if qual in CONSTANTS else TorchRef(qual)
+        if isinstance(obj, PyValue):
+            return obj.attribute(name)
         if isinstance(obj, Tensor):
             if name in ("shape", "ndim") and obj.assumed:
                 self.shape_doubt = True  # SHP009 reports no assert that reads a shape resting on an assumption

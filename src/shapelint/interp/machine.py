@@ -48,6 +48,9 @@ from .values import ClassRef, FuncRef, ModuleRef, Site, TorchRef
 _MODELLED = {"torch", "typing", "typing_extensions", "types"} | set(MODULES)
 
 
+_LITERALS = {"True": True, "False": False, "None": None}
+
+
 def _modelled(qual: str) -> bool:
     return qual.split(".")[0] in _MODELLED or qual in LIBRARY
 
@@ -92,6 +95,8 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
         # the model's forward and its parameters left at their defaults (a caller may pass them)
         self.guessed: Tuple[Optional[cst.FunctionDef], FrozenSet[str]] = (None, frozenset())
         self._lineages = {}
+        self._mros = {}
+        self._methods = {}
         self._namespaces = {}
         self._enum_members = {}
         self.where: Optional[Tuple[Frame, cst.CSTNode]] = None  # the statement running
@@ -110,10 +115,16 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
     # ------------------------------------------------------------------ budget
     def tick(self) -> None:
         self.steps += 1
+        if self.steps > MAX_STEPS or not self.steps & 1023:
+            self.check_budget()
+
+    def check_budget(self) -> None:
+        """Past the step budget, or (looked at every 1024 steps) the file's time is up:
+        what is not followed stays unknown.  ``eval_known`` counts its steps inline."""
         if self.steps > MAX_STEPS:
             raise Budget()
-        if not self.steps & 1023 and self.deadline is not None and time.process_time() > self.deadline:
-            raise Budget()  # the file's time is up: what is not followed stays unknown
+        if self.deadline is not None and time.process_time() > self.deadline:
+            raise Budget()
 
     # ------------------------------------------------------------------ names
     def global_value(self, info: ModuleInfo, name: str) -> Any:
@@ -197,6 +208,6 @@ class Machine(Statements, Expressions, Calls, Classes, TorchCalls, Objects):
             self.shape_doubt = True  # a default the analysis chose, not one the code fixes
         if name in frame.env:
             return frame.env[name]
-        if name in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[name]
+        if name in _LITERALS:
+            return _LITERALS[name]
         return self.global_value(frame.info, name)

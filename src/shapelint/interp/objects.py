@@ -100,6 +100,17 @@ def _bound_names(stmt: cst.CSTNode) -> List[str]:
     return names
 
 
+def _setters(node: cst.ClassDef) -> Dict[str, cst.FunctionDef]:
+    """A class body's ``@x.setter`` methods by name, the first of each name."""
+    out: Dict[str, cst.FunctionDef] = {}
+    for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else []:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value not in out and any(
+            isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value == "setter" for d in stmt.decorators
+        ):
+            out[stmt.name.value] = stmt
+    return out
+
+
 def _class_body(cls: ClassRef) -> List[cst.CSTNode]:
     return list(cls.node.body.body) if isinstance(cls.node.body, cst.IndentedBlock) else []
 
@@ -227,11 +238,9 @@ class Objects:
     def setter(self, cls: ClassRef, name: str) -> Optional[FuncRef]:
         for c in self.lineage(cls).classes:
             if isinstance(c, ClassRef):
-                for stmt in _class_body(c):
-                    if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and any(
-                        isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value == "setter" for d in stmt.decorators
-                    ):
-                        return FuncRef(c.info, stmt, owner=c)
+                stmt = self.machine.scan(c.info, "setters", c.node, _setters).get(name)
+                if stmt is not None:
+                    return FuncRef(c.info, stmt, owner=c)
         return None
 
     def member_value(self, obj: Any, cls: ClassRef, name: str) -> Any:

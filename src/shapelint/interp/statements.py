@@ -10,7 +10,7 @@ from ..extract.index import ModuleInfo
 from ..extract.walk import walk
 from ..layers import UNKNOWN, Failure
 from ..layers.core import ASSERT, is_int
-from .common import _AUG, _NOT_MODULES, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
+from .common import _AUG, _NOT_MODULES, MAX_STEPS, Frame, Guard, Held, TorchRaises, _Break, _Continue, _Iter, _LoopLost, _plain, _Raise, _Return, _targets, _truth, every_path_fails, merge_values
 from .overlays.arrays import rows
 from .overlays.enum import canonical
 from .values import ClassRef, ConstTensor, FuncRef, Instance, ModuleObj, Site, Tensor, tensor_written
@@ -30,6 +30,9 @@ def _catches_torch(handler: cst.ExceptHandler) -> bool:
     names = {(k.value if isinstance(k, cst.Element) else k) for k in kinds}
     return handler.type is None or any(isinstance(n, cst.Name) and n.value in ("TypeError", "ValueError", "RuntimeError", "Exception", "BaseException") for n in names)
 
+_BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
+_DOCSTRINGS = (cst.SimpleString, cst.ConcatenatedString)
+_UNFOLLOWED = (cst.Import, cst.ImportFrom, cst.Del)
 _PURE_METHODS = {"size", "dim", "ndimension", "numel", "len"}
 
 
@@ -164,6 +167,24 @@ def _changes(stmt: cst.CSTNode) -> Tuple[Any, ...]:
     return (stmt, assigned, changed, names, attrs, bool(returns), mutated)
 
 
+def _never_a_module(own: cst.FunctionDef) -> bool:
+    """Every ``return`` of the function gives a comparison, a literal or arithmetic."""
+    returns: List[cst.Return] = []
+
+    class V(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is own  # a nested function's returns are its own
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            returns.append(node)
+
+    walk(own, V())
+    return bool(returns) and all(r.value is not None and isinstance(r.value, _NOT_MODULES + (cst.Name,)) and not (isinstance(r.value, cst.Name) and r.value.value not in ("True", "False", "None")) for r in returns)
+
+
 class Statements:
     """Executes statements over a frame."""
 
@@ -174,53 +195,61 @@ class Statements:
     training: Any  # a module's ``self.training``: True, False or UNKNOWN (both modes)
     steps: int
     where: Optional[Tuple[Frame, cst.CSTNode]]
+    check_budget: Callable[[], None]
 
     def exec_block(self, block: Any, frame: Frame) -> None:
-        body = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
+        body = block.body if type(block) in _BLOCKS else block
         for stmt in body:
             self.exec_stmt(stmt, frame)
 
-    def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> None:
-        self.tick()
+    def exec_stmt(self, stmt: Any, frame: Frame) -> None:
+        steps = self.steps = self.steps + 1  # Machine.tick, inline
+        if steps > MAX_STEPS or not steps & 1023:
+            self.check_budget()
         self.where = (frame, stmt)  # where the budget ran out, if it does
-        if isinstance(stmt, cst.SimpleStatementLine):
+        t = type(stmt)  # exact types: libcst's classes are ABCs, and isinstance on them is slow
+        if t is cst.SimpleStatementLine:
             for small in stmt.body:
                 self.exec_small(small, frame)
-        elif isinstance(stmt, cst.If):
+        elif t is cst.If:
             self.exec_if(stmt, frame)
-        elif isinstance(stmt, cst.For):
+        elif t is cst.For:
             self.exec_for(stmt, frame)
-        elif isinstance(stmt, (cst.With,)):
+        elif t is cst.With:
             self.doubts += 1  # its context managers are not entered: what they do is not known
             self.exec_block(stmt.body, frame)
-        elif isinstance(stmt, cst.Try):
+        elif t is cst.Try:
             self.undecided += 1  # an AssertionError there may be caught
             try:
                 self.exec_try(stmt, frame)
             finally:
                 self.undecided -= 1
-        elif isinstance(stmt, cst.FunctionDef):
+        elif t is cst.FunctionDef:
             frame.env[stmt.name.value] = FuncRef(frame.info, stmt, dict(frame.env))
-        elif isinstance(stmt, cst.ClassDef):
+        elif t is cst.ClassDef:
             frame.env[stmt.name.value] = UNKNOWN
         else:  # while loops and anything else: what they assign is unknown afterwards
             if frame.phase == "forward" and isinstance(stmt, cst.While):
                 self.lost_thread(frame, stmt, "while loop not followed")
             self.forget(stmt, frame)
 
-    def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
-        if isinstance(small, cst.Return):
-            raise _Return(self.eval(small.value, frame) if small.value is not None else None)
-        if isinstance(small, cst.Raise):
-            raise _Raise()
-        if isinstance(small, cst.Assign):
+    def exec_small(self, small: Any, frame: Frame) -> None:
+        kind = type(small)  # exact types, as in exec_stmt
+        if kind is cst.Assign:
             value = self.eval(small.value, frame)
             for t in small.targets:
                 self.assign(t.target, value, frame, small.value)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.Expr:
+            if type(small.value) not in _DOCSTRINGS:  # docstrings do nothing
+                self.eval(small.value, frame)
+        elif kind is cst.Return:
+            raise _Return(self.eval(small.value, frame) if small.value is not None else None)
+        elif kind is cst.Raise:
+            raise _Raise()
+        elif kind is cst.AnnAssign:
             if small.value is not None:
                 self.assign(small.target, self.eval(small.value, frame), frame, small.value)
-        elif isinstance(small, cst.AugAssign):
+        elif kind is cst.AugAssign:
             op = _AUG.get(type(small.operator))
             current = self.eval(small.target, frame)
             other = self.eval(small.value, frame)
@@ -229,26 +258,24 @@ class Statements:
                 return
             value = self.binop(op(), current, other, Site(frame.info, small)) if op is not None else UNKNOWN
             self.assign(small.target, value, frame, None)
-        elif isinstance(small, cst.Expr):
-            if not isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings do nothing
-                self.eval(small.value, frame)
-        elif isinstance(small, cst.Assert):
+        elif kind is cst.Assert:
             test = self.eval(small.test, frame)
             if _truth(test) is not True:
                 self.doubts += 1  # it may raise AssertionError
             self.check_assert(test, small.test, frame)
-        elif isinstance(small, cst.Break):
+        elif kind is cst.Break:
             raise _Break()
-        elif isinstance(small, cst.Continue):
+        elif kind is cst.Continue:
             raise _Continue()
-        elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Del)):
+        elif kind in _UNFOLLOWED:
             self.doubts += 1  # not followed: an import may fail, a del may find nothing
 
     def assign(self, target: cst.BaseExpression, value: Any, frame: Frame, source: Optional[cst.BaseExpression]) -> None:
-        if isinstance(target, cst.Name):
+        kind = type(target)
+        if kind is cst.Name:
             frame.env[target.value] = value
             frame.origins.pop(target.value, None)
-        elif isinstance(target, cst.Attribute):
+        elif kind is cst.Attribute:
             obj = self.eval(target.value, frame)
             setter = self.setter(obj.cls, target.attr.value) if isinstance(obj, ModuleObj) and obj.cls is not None else None
             if setter is not None:
@@ -259,7 +286,7 @@ class Statements:
                     obj.lose_members()  # it may have been a module: the tree is not whole
             elif isinstance(obj, Instance):
                 self.set_attr(obj, target.attr.value, value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif kind is cst.Tuple or kind is cst.List:
             elements = target.elements
             items = list(value.items if isinstance(value, _Iter) else value) if isinstance(value, (tuple, list, _Iter)) else None
             if items is not None and len(items) != len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements):
@@ -270,7 +297,7 @@ class Statements:
                     items = None
                     continue
                 self.assign(el.value, items[i] if items is not None else UNKNOWN, frame, None)
-        elif isinstance(target, cst.Subscript):
+        elif kind is cst.Subscript:
             obj = self.eval(target.value, frame)
             if isinstance(obj, Tensor) or obj is UNKNOWN:
                 tensor_written()  # ``t[i] = v``: t, and any array it is a view of, changed
@@ -307,21 +334,7 @@ class Statements:
         fn = self.eval(source.func, frame) if isinstance(source.func, cst.Name) else None
         if not isinstance(fn, FuncRef):
             return False
-        returns: List[cst.Return] = []
-        own = fn.node
-
-        class V(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is own  # a nested function's returns are its own
-
-            def visit_Lambda(self, node: cst.Lambda) -> bool:
-                return False
-
-            def visit_Return(self, node: cst.Return) -> None:
-                returns.append(node)
-
-        walk(own, V())
-        return bool(returns) and all(r.value is not None and isinstance(r.value, _NOT_MODULES + (cst.Name,)) and not (isinstance(r.value, cst.Name) and r.value.value not in ("True", "False", "None")) for r in returns)
+        return bool(self.scan(fn.info, "never_a_module", fn.node, _never_a_module))
 
     def forget(self, stmt: cst.CSTNode, frame: Frame) -> None:
         """Make every name (and self attribute) a statement assigns unknown; a ``return``

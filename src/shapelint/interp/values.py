@@ -58,6 +58,14 @@ class Tensor:
     # a bool one masks; None: not known (any operation not modelled gives that)
     dtype: Optional[str] = None
 
+    def __init__(self, shape: Optional[Shape], note: Any = "", assumed: FrozenSet[str] = frozenset(), dtype: Optional[str] = None) -> None:
+        # as Site's: the fields set directly (ConstTensor has the dataclass's own __init__)
+        fields = self.__dict__
+        fields["shape"] = shape
+        fields["note"] = note
+        fields["assumed"] = assumed
+        fields["dtype"] = dtype
+
     @property
     def rank(self) -> Optional[int]:
         return None if self.shape is None else len(self.shape)
@@ -130,6 +138,14 @@ class Site:
     info: "ModuleInfo"
     node: cst.CSTNode
     inner: Tuple["Site", ...] = ()
+
+    def __init__(self, info: "ModuleInfo", node: cst.CSTNode, inner: Tuple["Site", ...] = ()) -> None:
+        # the dataclass's own __init__ of a frozen class sets each field through
+        # object.__setattr__; a site is made for every call and argument read
+        fields = self.__dict__
+        fields["info"] = info
+        fields["node"] = node
+        fields["inner"] = inner
 
     @property
     def innermost(self) -> "Site":
