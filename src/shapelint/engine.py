@@ -13,7 +13,7 @@ from .cache import project_root
 from .declare import source_declaration
 from .extract.prefilter import prefilter
 from .extract.lazy import Region, lazy_tree
-from .extract.parse import NotAnalysed, libcst_tree, newer_syntax, python_tree, read_source
+from .extract.parse import NotAnalysed, newer_syntax, python_tree, read_source
 from .extract.roots import LazyIndex
 from .findings import Finding
 from .noqa import unsuppressed
@@ -88,7 +88,7 @@ def check_source(filename: str, source: str, inputs: InputSpecs = (), index: Uni
         if known is not None:
             module = known.module
         elif module is None:  # its classes are all analysed: only functions and tables are put off
-            module, regions = lazy_tree(source, tree, classes=False) if index.lazy else (libcst_tree(source, tree), [])
+            module, regions = lazy_tree(source, tree, classes=False)
     except NotAnalysed as e:
         result.warnings.append(f"{filename}: not analysed: {e}")
         return result

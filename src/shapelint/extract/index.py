@@ -17,7 +17,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..extract.imports import dotted
 from .lazy import Region, lazy_tree, parse_region, placeholder_number
-from .parse import PARSE_SECONDS_PER_BYTE, Budget, NotAnalysed, libcst_tree, read_source
+from .parse import PARSE_SECONDS_PER_BYTE, Budget, NotAnalysed, read_source
 from .roots import Roots, absolute, package_of
 
 
@@ -286,7 +286,6 @@ class ProjectIndex(Roots):
         # (Budget): a parse cannot be interrupted, and an import chain can reach hundreds
         self.deadline: Optional[float] = None
         self.parsed_bytes = 0  # source held as trees (about 55 bytes of memory each): what a worker lets go past a limit
-        self.lazy = True  # top-level definitions of imported files parsed when first looked up (extract/lazy.py)
 
     def release(self) -> None:
         """Let go of every parsed module: the trees, and what the interpreter cached on them.
@@ -318,7 +317,7 @@ class ProjectIndex(Roots):
             text = source if source is not None else read_source(key)
             if self.deadline is not None and time.process_time() + len(text) * PARSE_SECONDS_PER_BYTE > self.deadline:
                 raise Budget()  # not remembered: the next file, with time left, parses it
-            module, regions = lazy_tree(text) if self.lazy else (libcst_tree(text), [])
+            module, regions = lazy_tree(text)
             return self.add(path, text, module, library, regions)
         except (OSError, UnicodeError, NotAnalysed):
             self._by_path[key] = None
