@@ -105,8 +105,10 @@ def test_classes_of_builtins_and_the_standard_library_are_skipped_before_libcst(
     def no_parse(*args, **kwargs):
         raise AssertionError("libcst was asked to parse a file that cannot define a module")
 
-    monkeypatch.setattr(engine, "libcst_tree", no_parse)
+    monkeypatch.setattr(engine, "lazy_tree", no_parse)
     assert check_path(project / "plain.py").findings == []
+    with pytest.raises(AssertionError, match="libcst was asked"):  # the patch is where a model file reaches libcst
+        check_path(project / "model.py")
 
 
 @pytest.mark.parametrize("source", [
