@@ -298,6 +298,8 @@ class ProjectIndex(Roots):
                 info.defs.clear()
                 info._positions = None
                 info.module = _EMPTY
+                for region in info.regions:  # a definition parsed later holds its own tree
+                    region.node = region.placeholder = None
         self._by_path.clear()
         self._by_name.clear()
         self._star.clear()
